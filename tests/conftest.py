@@ -1,0 +1,63 @@
+"""Shared fixtures: no network in the default run, an isolated store, the shared data."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--live", action="store_true", help="run tests that use the network")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--live"):
+        return
+    skip = pytest.mark.skip(reason="talks to the network; run with --live -m live")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request, monkeypatch):
+    """Refuse every connection to a non-loopback address unless the test is marked live."""
+    if "live" in request.keywords:
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
+            return real_connect(sock, address)
+        if sock.family == socket.AF_UNIX:
+            return real_connect(sock, address)
+        raise OSError(f"network access in an offline test: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def riskoff_home(tmp_path, monkeypatch) -> Path:
+    """Each test gets its own empty store folder through RISKOFF_HOME."""
+    home = tmp_path / "riskoff-home"
+    monkeypatch.setenv("RISKOFF_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the repository")
+    return SHARED_DATA
