@@ -87,7 +87,7 @@ def next_weekday(dates: pd.DatetimeIndex, weekday: int) -> pd.DatetimeIndex:
         Naive dates, 1 to 7 days after the input.
     """
     dates = as_dates(dates)
-    days_ahead = (weekday - dates.weekday - 1) % 7 + 1
+    days_ahead = (weekday - dates.day_of_week - 1) % 7 + 1
     return dates + pd.to_timedelta(days_ahead, unit="D")
 
 
