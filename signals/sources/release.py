@@ -106,10 +106,12 @@ def at_local_time(dates: pd.DatetimeIndex, clock: str, tz: str) -> pd.DatetimeIn
     Returns
     -------
     pd.DatetimeIndex
-        tz-aware UTC instants; daylight saving is applied per date.
+        tz-aware UTC instants; daylight saving is applied per date. A wall-clock time that
+        happens twice (the hour the clocks go back) is the later instant and one that does
+        not happen (the hour they go forward) moves forward: never earlier than meant.
     """
     dates = as_dates(dates)
     local = (dates + pd.Timedelta(clock + ":00")).tz_localize(
-        tz, ambiguous="NaT", nonexistent="shift_forward"
+        tz, ambiguous=np.zeros(len(dates), dtype=bool), nonexistent="shift_forward"
     )
     return local.tz_convert("UTC")
