@@ -35,14 +35,19 @@ class DataSourceError(RiskoffError):
         The series or symbol concerned, e.g. ``"fred:DGS10"`` or ``"BTC/USDT"``.
     url : str, optional
         The URL that was requested, when there was one.
+    unreachable : bool
+        The publisher could not be reached at all (no connection after retries), so other
+        downloads from it would fail the same way.
     """
 
     def __init__(
-        self, message: str, *, source: str, series: str | None = None, url: str | None = None
+        self, message: str, *, source: str, series: str | None = None, url: str | None = None,
+        unreachable: bool = False,
     ) -> None:
         self.source = source
         self.series = series
         self.url = url
+        self.unreachable = unreachable
         where = source + (f" {series}" if series else "")
         text = f"{where}: {message}"
         if url:

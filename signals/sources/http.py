@@ -98,11 +98,15 @@ def download(
     attempt = 0
     while True:
         problem: str
+        unreachable = False
         wait = backoff * 2**attempt
         try:
             response = session.get(url, params=params, timeout=timeout)
         except requests.Timeout:
             problem = f"no answer within {timeout:g} s"
+        except requests.ConnectionError as exc:
+            problem = f"cannot connect ({type(exc).__name__}: {exc})"
+            unreachable = True
         except requests.RequestException as exc:
             problem = f"network error: {type(exc).__name__}: {exc}"
         else:
@@ -144,7 +148,7 @@ def download(
         if attempt >= retries:
             raise DataSourceError(
                 f"{problem} after {attempt + 1} attempt(s); try again later",
-                source=source, series=series, url=url,
+                source=source, series=series, url=url, unreachable=unreachable,
             )
         time.sleep(wait)
         attempt += 1
