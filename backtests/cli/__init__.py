@@ -1,0 +1,62 @@
+"""The ``riskoff`` command.
+
+Exit codes: 0 success; 1 a user error (bad option, bad file), printed as one line;
+2 partial data (some source failed, what succeeded was kept); 130 interrupted.
+``--debug`` shows tracebacks instead of one-line messages.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
+from backtests.cli.data import data
+
+__all__ = ["main", "riskoff"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store_path", type=click.Path(file_okay=True, dir_okay=True),
+              envvar="RISKOFF_HOME", show_envvar=True,
+              help="Folder (or .sqlite file) of the local store. Default: the user cache folder.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only results and errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(package_name="riskoff")
+@click.pass_context
+def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool) -> None:
+    """Risk-off scores for crypto from JGB yields, the yen, Treasuries and the carry trade.
+
+    \b
+    Examples:
+      riskoff data update              download what is new from every publisher
+      riskoff data status              what is stored, how old, where it came from
+    """
+    ctx.obj = Context(store_path=store_path, quiet=quiet, debug=debug)
+
+
+riskoff.add_command(data)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, turning riskoff errors into one line and an exit code."""
+    from signals.errors import RiskoffError
+
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        riskoff.main(args=argv, prog_name="riskoff", standalone_mode=False)
+    except click.exceptions.Abort:
+        console(stderr=True).print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USER_ERROR if exc.exit_code == 1 else exc.exit_code)
+    except RiskoffError as exc:
+        if debug:
+            raise
+        console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(EXIT_USER_ERROR)
+    except KeyboardInterrupt:
+        console(stderr=True).print("interrupted; everything stored before was kept")
+        sys.exit(EXIT_INTERRUPTED)

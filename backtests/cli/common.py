@@ -1,0 +1,57 @@
+"""What every subcommand shares: the context, consoles, output formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import click
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table for people; json for programs (stable schema, see README).")
+
+
+@dataclass
+class Context:
+    """Global options of the ``riskoff`` command."""
+
+    store_path: str | None
+    quiet: bool
+    debug: bool
+
+    def store(self):
+        """The store named by ``--store`` / ``RISKOFF_HOME``, or the default one."""
+        from signals.store import Store
+
+        return Store(self.store_path)
+
+
+def console(stderr: bool = False):
+    """A rich console; colour and markup degrade to plain text when piped."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=True)
+
+
+def print_json(payload) -> None:
+    """Write `payload` as JSON to standard output (timestamps as ISO 8601)."""
+    click.echo(json.dumps(payload, indent=2, default=_json_default))
+
+
+def _json_default(value):
+    import math
+
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from backtests.cli import main, riskoff
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch):
+    monkeypatch.setattr("signals.sources.http.time.sleep", lambda s: None)
+
+
+def run(*args):
+    return CliRunner().invoke(riskoff, list(args), catch_exceptions=False)
+
+
+def test_status_as_json_has_a_row_per_series_and_notes_the_bundled_data():
+    result = run("data", "status", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    series = {row["series"]: row for row in payload["series"]}
+    assert series["jgb_10y"]["last_date"].startswith("2023-12-29")
+    assert series["jgb_10y"]["origin"] == "bundled"
+    assert series["nikkei"]["origin"] == "missing"
+    assert any("bundled data, ends 2023-12-31" in note for note in payload["notes"])
+
+
+def test_status_table_names_every_series(tmp_path):
+    result = run("--store", str(tmp_path), "data", "status")
+    assert result.exit_code == 0
+    for name in ("jgb_10y", "ust_10y", "usdjpy", "tic_japan", "cftc_jpy_noncomm_short"):
+        assert name in result.stdout
+
+
+def test_update_with_no_network_fails_each_source_keeps_the_store_and_exits_2():
+    result = run("data", "update", "--source", "fred", "--no-prices", "--format", "json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False
+    assert {r["source"] for r in payload["results"]} == {"fred"}
+    assert all("cannot connect" in r["error"] for r in payload["results"])
+
+
+def test_update_from_a_data_dir_imports_the_files(tmp_path):
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "fred_DGS2.csv").write_text("observation_date,DGS2\n2025-01-02,4.25\n")
+    result = run("data", "update", "--data-dir", str(folder), "--no-prices")
+    assert result.exit_code == 0, result.output
+    status = json.loads(run("data", "status", "--format", "json").stdout)
+    ust2 = {row["series"]: row for row in status["series"]}["ust_2y"]
+    assert ust2["last_date"].startswith("2025-01-02")
+    assert ust2["origin"] == "bundled+store"
+
+
+def test_an_unknown_source_is_one_line_with_a_hint_and_exit_1(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "update", "--source", "frd"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "unknown source 'frd'. Did you mean 'fred'?" in err
