@@ -30,10 +30,17 @@ class Context:
 
 
 def console(stderr: bool = False):
-    """A rich console; colour and markup degrade to plain text when piped."""
+    """A rich console; colour degrades to plain text when piped.
+
+    Piped output gets a page 120 characters wide instead of rich's 80, so that tables are
+    not cut short.
+    """
     from rich.console import Console
 
-    return Console(stderr=stderr, soft_wrap=True)
+    out = Console(stderr=stderr, soft_wrap=True)
+    if not out.is_terminal:
+        out = Console(stderr=stderr, soft_wrap=True, width=120)
+    return out
 
 
 def print_json(payload) -> None:

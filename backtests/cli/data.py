@@ -158,12 +158,13 @@ def status(ctx: Context, data_dir, fmt) -> None:
 
 
 def _print_status(info, candles) -> None:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="macro series")
-    for column in ("series", "first", "last", "last available (UTC)", "rows", "origin",
+    table = Table(title="macro series", box=box.SIMPLE_HEAD)
+    for column in ("series", "first", "last", "available (UTC)", "rows", "origin",
                    "age (days)"):
-        table.add_column(column, no_wrap=column == "series",
+        table.add_column(column, no_wrap=True,
                          justify="right" if column in ("rows", "age (days)") else "left")
     for name, row in info.iterrows():
         if row["rows"] == 0:
@@ -172,12 +173,12 @@ def _print_status(info, candles) -> None:
         age = row["age_days"]
         colour = "green" if age < 7 else "yellow" if age < 45 else "red"
         table.add_row(name, f"{row['first_date']:%Y-%m-%d}", f"{row['last_date']:%Y-%m-%d}",
-                      f"{row['last_available_at']:%Y-%m-%d %H:%M}", str(int(row["rows"])),
-                      row["origin"], f"[{colour}]{age:,.1f}[/{colour}]")
+                      f"{row['last_available_at']:%Y-%m-%d %H:%M}", f"{int(row['rows']):,}",
+                      row["origin"], f"[{colour}]{age:,.0f}[/{colour}]")
     out = console()
     out.print(table)
     if len(candles):
-        ctable = Table(title="candles")
+        ctable = Table(title="candles", box=box.SIMPLE_HEAD)
         for column in ("exchange", "symbol", "timeframe", "first open", "last open", "rows",
                        "origin"):
             ctable.add_column(column)
