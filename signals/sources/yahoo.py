@@ -39,6 +39,7 @@ import io
 import json
 import re
 import threading
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -235,8 +236,11 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
         hidden = debug.hide_exceptions
         debug.hide_exceptions = False
         try:
-            return yf.Ticker(symbol, session=session).history(
-                start=start, end=end, interval="1d", auto_adjust=False, timeout=30)
+            with warnings.catch_warnings():
+                # yfinance's own pandas deprecation notices; nothing a riskoff user can act on
+                warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
+                return yf.Ticker(symbol, session=session).history(
+                    start=start, end=end, interval="1d", auto_adjust=False, timeout=30)
         except (YFException, OSError, json.JSONDecodeError) as exc:
             # OSError covers requests' and curl_cffi's network and HTTP errors.
             raise DataSourceError(_explain(exc), source="yahoo", series=_store_id(symbol),
