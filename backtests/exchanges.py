@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from backtests.candle_files import OHLCV_COLUMNS
 from signals.errors import DataContractError, DataSourceError
 
 if TYPE_CHECKING:
@@ -57,14 +58,11 @@ __all__ = [
     "DEFAULT_FALLBACKS",
     "DEFAULT_PAGE_LIMIT",
     "EARLIEST_START",
-    "OHLCV_COLUMNS",
     "HistoryUnavailableWarning",
     "OHLCVFetch",
     "fetch_ohlcv_range",
     "make_client",
 ]
-
-OHLCV_COLUMNS = ("open", "high", "low", "close", "volume")
 
 #: Fallback exchanges, in order, tried with the *same* symbol (the quote is never switched).
 #: okx first: it lists the same USDT pairs as binance with daily history back to its

@@ -44,6 +44,12 @@ def _no_network(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch):
+    """Retry backoff in our HTTP loaders never waits in tests."""
+    monkeypatch.setattr("signals.sources.http.time.sleep", lambda seconds: None)
+
+
+@pytest.fixture(autouse=True)
 def riskoff_home(tmp_path, monkeypatch) -> Path:
     """Each test gets its own empty store folder through RISKOFF_HOME."""
     home = tmp_path / "riskoff-home"

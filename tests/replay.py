@@ -86,3 +86,9 @@ def replay_session(routes: dict, content_type: str = "application/json") -> requ
 def paths(calls: Iterable[str]) -> list[str]:
     """The URL paths of recorded calls, in order."""
     return [urlparse(url).path for url in calls]
+
+
+def replace_bytes(body: bytes, old: str, new: str) -> bytes:
+    """`body` with `old` replaced by `new`; fails if `old` is absent (a stale fixture)."""
+    assert old.encode() in body, f"{old!r} not in the fixture"
+    return body.replace(old.encode(), new.encode())

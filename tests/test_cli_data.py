@@ -6,11 +6,6 @@ from click.testing import CliRunner
 from backtests.cli import main, riskoff
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda s: None)
-
-
 def run(*args):
     return CliRunner().invoke(riskoff, list(args), catch_exceptions=False)
 

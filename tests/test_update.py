@@ -1,16 +1,10 @@
 import pandas as pd
-import pytest
 import requests
 
 from signals import Store
 from signals.sources.registry import get_source
 from signals.update import import_data_dir, refresh_macro
 from tests.replay import replay_session
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda s: None)
 
 
 def fredgraph(code, rows):

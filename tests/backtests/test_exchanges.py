@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import requests
 
+from backtests.candle_files import OHLCV_COLUMNS
 from backtests.exchanges import (
     EARLIEST_START,
-    OHLCV_COLUMNS,
     HistoryUnavailableWarning,
     OHLCVFetch,
     fetch_ohlcv_range,

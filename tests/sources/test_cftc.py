@@ -41,10 +41,6 @@ def annual_zip(fixtures) -> bytes:
     return (fixtures / "cftc" / "deacot2023.zip").read_bytes()
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda seconds: None)
-
 
 def _annual_text(annual_zip: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(annual_zip)) as archive:

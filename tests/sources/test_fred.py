@@ -9,10 +9,6 @@ from tests.replay import replay_session
 UTC = "UTC"
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda s: None)
-
 
 def test_parses_the_new_header_and_blank_values(fixtures):
     wide = fred.parse_fredgraph((fixtures / "fred/fredgraph_DGS10_new_header.csv").read_bytes())

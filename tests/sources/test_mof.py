@@ -12,7 +12,7 @@ import requests
 from signals.errors import DataSourceError
 from signals.sources import mof
 from signals.sources.base import DataRepairWarning
-from tests.replay import paths, replay_session
+from tests.replay import paths, replace_bytes, replay_session
 
 HISTORY_PATH = "/english/policy/jgbs/reference/interest_rate/historical/jgbcme_all.csv"
 CURRENT_PATH = "/english/policy/jgbs/reference/interest_rate/jgbcme.csv"
@@ -28,14 +28,6 @@ def current(fixtures) -> bytes:
     return (fixtures / "mof" / "jgbcme.csv").read_bytes()
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda seconds: None)
-
-
-def _replace(body: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in body
-    return body.replace(old.encode(), new.encode())
 
 
 # ---------------------------------------------------------------- parsing
@@ -120,7 +112,7 @@ def test_header_only_file_is_empty(current):
 
 
 def test_row_with_values_but_bad_date_warns(current):
-    body = _replace(current, "2023/12/29,", "2023-12-29,")
+    body = replace_bytes(current, "2023/12/29,", "2023-12-29,")
     with pytest.warns(DataRepairWarning, match=r"skipped 1 row.*'2023-12-29'"):
         wide = mof.parse_jgbcm(body)
     assert wide.index[-1] == pd.Timestamp("2023-12-28")
@@ -135,26 +127,26 @@ def test_no_readable_date_at_all_is_an_error():
 
 
 def test_unreadable_value_names_tenor_and_date(current):
-    body = _replace(current, "0.562,0.647,", "0.562,0.6x7,")
+    body = replace_bytes(current, "0.562,0.647,", "0.562,0.6x7,")
     with pytest.raises(DataSourceError, match=r"mof:10Y: unreadable value '0.6x7' on 2023-12-29"):
         mof.parse_jgbcm(body, url="u")
 
 
 @pytest.mark.parametrize("header", ["Day,1Y,2Y", "日付,1年,2年"])
 def test_renamed_date_header_is_an_error(current, header):
-    body = _replace(current, "Date,1Y,2Y", header)
+    body = replace_bytes(current, "Date,1Y,2Y", header)
     with pytest.raises(DataSourceError, match=r"no header line starting with 'Date,'.*url: f"):
         mof.parse_jgbcm(body, url="f")
 
 
 def test_missing_tenor_is_an_error(current):
-    body = _replace(current, ",40Y", ",50Y")
+    body = replace_bytes(current, ",40Y", ",50Y")
     with pytest.raises(DataSourceError, match=r"the header lacks 40Y"):
         mof.parse_jgbcm(body, url="f")
 
 
 def test_ragged_rows_are_an_error(current):
-    body = _replace(current, "1.662,1.793\r\n", "1.662,1.793,9,9\r\n")
+    body = replace_bytes(current, "1.662,1.793\r\n", "1.662,1.793,9,9\r\n")
     with pytest.raises(DataSourceError, match=r"unreadable CSV"):
         mof.parse_jgbcm(body, url="f")
 
@@ -197,7 +189,7 @@ def test_read_file_warns_on_duplicates(tmp_path, current):
 
 def test_yield_of_380_is_a_unit_error(tmp_path, current):
     path = tmp_path / "mof_jgbcme.csv"
-    path.write_bytes(_replace(current, "0.562,0.647,", "0.562,380,"))
+    path.write_bytes(replace_bytes(current, "0.562,0.647,", "0.562,380,"))
     with pytest.raises(DataSourceError, match=r"mof mof:10Y: 1 value\(s\) outside .*380 on "
                                               r"2023-12-29"):
         mof.read_file(path)

@@ -8,7 +8,7 @@ import pytest
 from signals.errors import DataSourceError
 from signals.sources import tic
 from signals.sources.base import DataRepairWarning
-from tests.replay import paths, replay_session
+from tests.replay import paths, replace_bytes, replay_session
 
 HISTORY_PATH = "/resource-center/data-chart-center/tic/Documents/mfhhis01.txt"
 CURRENT_PATH = "/resource-center/data-chart-center/tic/Documents/slt_table5.txt"
@@ -25,14 +25,6 @@ def current(fixtures) -> bytes:
     return (fixtures / "tic" / "slt_table5.txt").read_bytes()
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda seconds: None)
-
-
-def _replace(body: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in body
-    return body.replace(old.encode(), new.encode())
 
 
 def _ny_4pm(day: str) -> pd.Timestamp:
@@ -134,7 +126,7 @@ def test_shutdown_months_wait_for_a_later_release():
 
 
 def test_fetch_both_files_current_wins(history, current):
-    newer = _replace(current, "Japan\t1115.3", "Japan\t1115.9")
+    newer = replace_bytes(current, "Japan\t1115.3", "Japan\t1115.9")
     session = replay_session({HISTORY_PATH: (200, history), CURRENT_PATH: (200, newer)},
                              content_type="text/plain")
     obs = tic.fetch_tic(session)
@@ -194,7 +186,7 @@ def test_missing_japan_row_is_an_error(history):
 
 def test_missing_china_row_is_an_error(current):
     with pytest.raises(DataSourceError, match="no 'China, Mainland' row") as caught:
-        tic.parse_mfh(_replace(current, "China, Mainland", "China"))
+        tic.parse_mfh(replace_bytes(current, "China, Mainland", "China"))
     assert caught.value.series == CHINA
 
 
@@ -204,9 +196,9 @@ def test_layout_changes_are_errors(current, history):
     with pytest.raises(DataSourceError, match="no 'Country' header row"):
         tic.parse_mfh(current.replace(b"Country", b"Holder"))
     with pytest.raises(DataSourceError, match="line 6: a column header is not YYYY-MM"):
-        tic.parse_mfh(_replace(current, "Country\t2023-12", "Country\tDec 2023"))
+        tic.parse_mfh(replace_bytes(current, "Country\t2023-12", "Country\tDec 2023"))
     with pytest.raises(DataSourceError, match="not a month name"):
-        tic.parse_mfh(_replace(history, "\tDec\tNov\tOct", "\tDec\tNovember\tOct"))
+        tic.parse_mfh(replace_bytes(history, "\tDec\tNov\tOct", "\tDec\tNovember\tOct"))
     with pytest.raises(DataSourceError, match="neither a month row"):
         tic.parse_mfh(b"\t\t\nCountry\t\t\nJapan\t1\t2\n\"China, Mainland\"\t3\t4\n")
     with pytest.raises(DataSourceError, match="a month without a year"):
@@ -215,13 +207,13 @@ def test_layout_changes_are_errors(current, history):
 
 def test_non_numeric_value_is_an_error(history):
     with pytest.raises(DataSourceError, match=r"non-numeric value 'n\.a\.' for 2023-11") as caught:
-        tic.parse_mfh(_replace(history, "Japan\t1115.3\t1127.5", "Japan\t1115.3\tn.a."))
+        tic.parse_mfh(replace_bytes(history, "Japan\t1115.3\t1127.5", "Japan\t1115.3\tn.a."))
     assert caught.value.series == JAPAN
 
 
 def test_wrong_units_are_an_error(tmp_path, history):
     path = tmp_path / "mfhhis01.txt"
-    path.write_bytes(_replace(history, "Japan\t1115.3", "Japan\t1115300"))
+    path.write_bytes(replace_bytes(history, "Japan\t1115.3", "Japan\t1115300"))
     with pytest.raises(DataSourceError, match="plausible range") as caught:
         tic.read_file(path)
     assert caught.value.series == JAPAN

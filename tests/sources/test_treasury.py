@@ -11,7 +11,7 @@ import pytest
 from signals.errors import DataSourceError
 from signals.sources import treasury
 from signals.sources.base import DataRepairWarning
-from tests.replay import paths, replay_session
+from tests.replay import paths, replace_bytes, replay_session
 
 BASE = "/resource-center/data-chart-center/interest-rates/daily-treasury-rates.csv"
 
@@ -30,14 +30,6 @@ def y2023(fixtures) -> bytes:
     return (fixtures / "treasury" / "treasury_par_yield_curve_2023.csv").read_bytes()
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch):
-    monkeypatch.setattr("signals.sources.http.time.sleep", lambda seconds: None)
-
-
-def _replace(body: bytes, old: str, new: str) -> bytes:
-    assert old.encode() in body
-    return body.replace(old.encode(), new.encode())
 
 
 # ---------------------------------------------------------------- parsing
@@ -82,9 +74,8 @@ def test_reordered_and_crlf_file_parses_the_same(y2023):
 
 
 def test_blank_cell_is_nan(y2023):
-    body = _replace(y2023, "12/28/2023,5.45,5.45,5.45,5.39,5.28,4.94,4.26,4.12,3.83,3.83,3.84,3.91,"
-                           "3.98", "12/28/2023,5.45,5.45,5.45,5.39,5.28,4.94,4.26,4.12,3.83,3.83,,"
-                           "3.91,3.98")
+    row = "12/28/2023,5.45,5.45,5.45,5.39,5.28,4.94,4.26,4.12,3.83,3.83,{},3.91,3.98"
+    body = replace_bytes(y2023, row.format("3.84"), row.format(""))
     wide = treasury.parse_par_curve(body)
     assert np.isnan(wide.loc["2023-12-28", "treasury:10Y"])
     assert wide.loc["2023-12-28", "treasury:30Y"] == 3.98
@@ -107,25 +98,25 @@ def test_thirty_year_may_be_absent_only_during_the_suspension():
 
 
 def test_renamed_column_is_an_error(y2023):
-    body = _replace(y2023, '"10 Yr"', '"10 Year"')
+    body = replace_bytes(y2023, '"10 Yr"', '"10 Year"')
     with pytest.raises(DataSourceError, match=r"the header lacks 10 Yr .*url: f.csv"):
         treasury.parse_par_curve(body, url="f.csv")
 
 
 def test_missing_date_column_is_an_error(y2023):
-    body = _replace(y2023, "Date,", "Day,")
+    body = replace_bytes(y2023, "Date,", "Day,")
     with pytest.raises(DataSourceError, match=r"the header lacks Date"):
         treasury.parse_par_curve(body)
 
 
 def test_unreadable_date_is_an_error(y2023):
-    body = _replace(y2023, "12/29/2023", "2023-12-29")
+    body = replace_bytes(y2023, "12/29/2023", "2023-12-29")
     with pytest.raises(DataSourceError, match=r"unreadable date '2023-12-29'; expected MM/DD"):
         treasury.parse_par_curve(body)
 
 
 def test_unreadable_value_names_the_series(y2023):
-    body = _replace(y2023, "4.10,3.84,3.86", "4.10,3.8x,3.86")
+    body = replace_bytes(y2023, "4.10,3.84,3.86", "4.10,3.8x,3.86")
     with pytest.raises(DataSourceError,
                        match=r"treasury treasury:5Y: unreadable value '3.8x' on 2023-12-29"):
         treasury.parse_par_curve(body)
@@ -169,7 +160,7 @@ def test_read_file_warns_on_duplicates(tmp_path, y2023):
 
 def test_yield_in_basis_points_is_a_unit_error(tmp_path, y2023):
     path = tmp_path / "daily-treasury-rates.csv"
-    path.write_bytes(_replace(y2023, "4.10,3.84,3.86,3.88", "4.10,3.84,3.86,388"))
+    path.write_bytes(replace_bytes(y2023, "4.10,3.84,3.86,3.88", "4.10,3.84,3.86,388"))
     with pytest.raises(DataSourceError, match=r"treasury treasury:10Y: 1 value\(s\) outside "
                                               r".*388 on 2023-12-29"):
         treasury.read_file(path)
