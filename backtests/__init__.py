@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "load_prices": "backtests.prices",
     "StaleCandlesWarning": "backtests.prices",
+    "FallbackExchangeWarning": "backtests.prices",
 }
 
-__all__ = ["StaleCandlesWarning", "load_prices"]
+__all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "load_prices"]
 
 if TYPE_CHECKING:
-    from backtests.prices import StaleCandlesWarning, load_prices
+    from backtests.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
 
 
 def __getattr__(name: str) -> Any:

@@ -20,11 +20,15 @@ from signals.errors import ConfigError, DataSourceError
 from signals.store import Store
 from signals.timeframes import timeframe_to_timedelta
 
-__all__ = ["StaleCandlesWarning", "load_prices"]
+__all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "load_prices"]
 
 
 class StaleCandlesWarning(UserWarning):
     """A download failed and the stored candles, which may be old, were returned."""
+
+
+class FallbackExchangeWarning(UserWarning):
+    """The exchange asked for refused; the candles came from a fallback exchange."""
 
 
 def _check_symbol(symbol: str) -> str:
@@ -65,7 +69,7 @@ def _labelled(frame: pd.DataFrame, exchange: str, symbol: str, timeframe: str,
 
 
 def _download(store: Store, exchange: str, symbol: str, timeframe: str, start,
-              end, stored: pd.DataFrame, client_factory) -> str:
+              end, stored: pd.DataFrame, fallbacks, client_factory) -> str:
     """Fetch what is missing after the stored candles; return the exchange that answered."""
     from backtests.exchanges import fetch_ohlcv_range
 
@@ -76,12 +80,13 @@ def _download(store: Store, exchange: str, symbol: str, timeframe: str, start,
     def keep(page: pd.DataFrame) -> None:  # a fallback exchange's pages are filed under it
         store.write_candles(page.attrs.get("exchange", exchange), symbol, timeframe, page)
 
+    options = {} if fallbacks is None else {"fallbacks": tuple(fallbacks)}
     result = fetch_ohlcv_range(symbol, timeframe, exchange=exchange, start=since,
                                end=None if end is None else _utc(end, "end"),
-                               client_factory=client_factory, on_page=keep)
+                               client_factory=client_factory, on_page=keep, **options)
     if result.exchange != exchange:
         warnings.warn(f"{exchange} refused {symbol}; candles came from {result.exchange}",
-                      StaleCandlesWarning, stacklevel=3)
+                      FallbackExchangeWarning, stacklevel=3)
     return result.exchange
 
 
@@ -95,6 +100,7 @@ def load_prices(
     data_dir: str | Path | None = None,
     refresh: bool = False,
     store: Store | str | Path | None = None,
+    fallbacks: tuple[str, ...] | None = None,
     client_factory=None,
 ) -> pd.DataFrame:
     """OHLCV candles with a UTC open-time index.
@@ -117,6 +123,9 @@ def load_prices(
         used only when nothing is stored or bundled for this symbol and timeframe.
     store : Store, str or Path, optional
         The store; default :func:`signals.store.default_store_path`.
+    fallbacks : tuple of str, optional
+        Exchanges to try, in order, when `exchange` refuses; ``()`` never switches.
+        Default: :data:`backtests.exchanges.DEFAULT_FALLBACKS`.
     client_factory : callable, optional
         ``client_factory(exchange_id) -> ccxt.Exchange``, for custom clients and tests.
 
@@ -152,7 +161,7 @@ def load_prices(
     if refresh or stored.empty:
         try:
             exchange_used = _download(store, exchange, symbol, timeframe, start, end, stored,
-                                      client_factory)
+                                      fallbacks, client_factory)
         except DataSourceError as exc:
             if stored.empty:
                 raise
