@@ -20,7 +20,8 @@ from signals.errors import ConfigError, DataSourceError
 from signals.store import Store
 from signals.timeframes import timeframe_to_timedelta
 
-__all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "load_prices"]
+__all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "ensure_bundled_candles",
+           "load_prices"]
 
 
 class StaleCandlesWarning(UserWarning):
@@ -44,6 +45,28 @@ def _check_symbol(symbol: str) -> str:
 def _bundled_file(exchange: str, symbol: str, timeframe: str) -> Path | None:
     path = BUNDLED_DIR / "crypto" / f"{exchange}_{symbol.replace('/', '')}_{timeframe}.csv"
     return path if path.is_file() else None
+
+
+def _seed_bundled(store: Store, exchange: str, symbol: str, timeframe: str,
+                  path: Path) -> pd.DataFrame:
+    """The stored candles, after filling in the bundled ones if they are not there yet."""
+    from backtests.candle_files import read_candle_file
+
+    stored = store.read_candles(exchange, symbol, timeframe)
+    frame = read_candle_file(path)[0]
+    if stored.empty or stored.index[0] > frame.index[0]:
+        store.write_candles(exchange, symbol, timeframe, frame, origin="bundled")
+        stored = store.read_candles(exchange, symbol, timeframe)
+    return stored
+
+
+def ensure_bundled_candles(store: Store) -> None:
+    """Put every bundled candle file into `store` (only the candles it lacks)."""
+    from backtests.candle_files import parse_candle_file_name
+
+    for path in sorted((BUNDLED_DIR / "crypto").glob("*.csv")):
+        meta = parse_candle_file_name(path.name)
+        _seed_bundled(store, meta.exchange, meta.symbol, meta.timeframe, path)
 
 
 def _window(frame: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -149,14 +172,10 @@ def load_prices(
         return _labelled(_window(frame, start, end), exchange, symbol, timeframe, "file")
     store = store if isinstance(store, Store) else Store(store)
     bundled = _bundled_file(exchange, symbol, timeframe)
-    stored = store.read_candles(exchange, symbol, timeframe)
-    if bundled is not None and (stored.empty or stored.index[0] > pd.Timestamp(
-            "2017-09-01", tz="UTC")):
-        from backtests.candle_files import read_candle_file
-
-        store.write_candles(exchange, symbol, timeframe, read_candle_file(bundled)[0],
-                            origin="bundled")
+    if bundled is None:
         stored = store.read_candles(exchange, symbol, timeframe)
+    else:
+        stored = _seed_bundled(store, exchange, symbol, timeframe, bundled)
     origin = "store" if bundled is None else "bundled+store"
     if refresh or stored.empty:
         try:

@@ -56,3 +56,15 @@ def test_an_unknown_source_is_one_line_with_a_hint_and_exit_1(capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "unknown source 'frd'. Did you mean 'fred'?" in err
+
+
+def test_status_lists_bundled_candles_and_data_dir_candle_files(shared_data, tmp_path):
+    import shutil
+
+    shutil.copy(shared_data / "crypto" / "kucoin_ETH_USDT_1h.csv", tmp_path)
+    result = run("data", "status", "--data-dir", str(tmp_path), "--format", "json")
+    candles = {(c["exchange"], c["symbol"], c["timeframe"], c["origins"]): c
+               for c in json.loads(result.stdout)["candles"]}
+    assert candles[("binance", "BTC/USDT", "1d", "bundled")]["rows"] == 2328
+    kucoin = candles[("kucoin", "ETH/USDT", "1h", "file kucoin_ETH_USDT_1h.csv")]
+    assert kucoin["last_open"].startswith("2023-12-31T23:00")

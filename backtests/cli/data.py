@@ -6,6 +6,7 @@ import sys
 import warnings
 
 import click
+import pandas as pd
 
 from backtests.cli.common import EXIT_PARTIAL, FORMAT_OPTION, Context, console, print_json
 
@@ -137,15 +138,18 @@ def status(ctx: Context, data_dir, fmt) -> None:
       riskoff data status
       riskoff data status --data-dir ~/saved --format json
     """
-    from signals.macro import BundledDataWarning, load_macro
+    from backtests.prices import ensure_bundled_candles
+    from signals.macro import load_macro
 
     store = ctx.store()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         info = load_macro(data_dir=data_dir, store=store).info()
-    notes = [str(w.message) for w in caught
-             if issubclass(w.category, (BundledDataWarning, UserWarning))]
-    candles = store.candle_status()
+        ensure_bundled_candles(store)
+        candles = store.candle_status()
+        if data_dir is not None:
+            candles = pd.concat([candles, _candle_files_status(data_dir)], ignore_index=True)
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     if fmt == "json":
         series = info.reset_index().to_dict(orient="records")
         print_json({"store": str(store.path), "series": series,
@@ -155,6 +159,21 @@ def status(ctx: Context, data_dir, fmt) -> None:
     if not ctx.quiet:
         for note in notes:
             console(stderr=True).print(f"[yellow]note:[/yellow] {note}", highlight=False)
+
+
+def _candle_files_status(data_dir):
+    """The candle files of a data_dir, in the shape of ``Store.candle_status``."""
+    from backtests.candle_files import read_candle_file
+    from signals.datadir import scan_data_dir
+
+    rows = []
+    for path in scan_data_dir(data_dir).candles:
+        frame, meta = read_candle_file(path)
+        rows.append({"exchange": meta.exchange, "symbol": meta.symbol,
+                     "timeframe": meta.timeframe, "first_open": frame.index[0],
+                     "last_open": frame.index[-1], "rows": len(frame),
+                     "origins": f"file {path.name}", "last_fetched_at": pd.NaT})
+    return pd.DataFrame(rows)
 
 
 def _print_status(info, candles) -> None:
