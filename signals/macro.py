@@ -48,21 +48,37 @@ def _merge_layers(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
     return merged.iloc[first].reset_index(drop=True)
 
 
+TIE_STEP_NS = 1_000  # 1 microsecond
+
+
+def strictly_increasing(stamps: np.ndarray) -> np.ndarray:
+    """Make int64 nanosecond times strictly increasing by moving times later, never earlier.
+
+    A value dated after another is never usable before it (running maximum), and values
+    released together (the weekly H.10 batch) are spread 1 µs apart in date order, so that
+    every series has a unique index. A decision at or after the release sees the whole
+    batch one microsecond later at most.
+    """
+    steps = np.arange(len(stamps), dtype="int64") * TIE_STEP_NS
+    return np.maximum.accumulate(stamps - steps) + steps
+
+
 def _splice(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Splice store ids in priority order: a lower one fills dates outside the higher's span.
 
-    Availability is made non-decreasing along the dates (a value is never usable before
-    an earlier-dated one of the same series), which only ever moves times later.
+    Availability times are then made strictly increasing along the dates (see
+    :func:`strictly_increasing`).
     """
     out = frames[0]
     for lower in frames[1:]:
         first, last = out["date"].iloc[0], out["date"].iloc[-1]
         outside = lower[(lower["date"] < first) | (lower["date"] > last)]
         out = pd.concat([outside, out], ignore_index=True).sort_values("date", kind="stable")
-    available = out["available_at"].to_numpy("datetime64[ns]")
-    if len(available) and (np.diff(available.view("int64")) < 0).any():
-        out = out.assign(available_at=pd.DatetimeIndex(
-            np.maximum.accumulate(available)).tz_localize("UTC"))
+    stamps = out["available_at"].to_numpy("datetime64[ns]").view("int64")
+    fixed = strictly_increasing(stamps)
+    if len(stamps) and (fixed != stamps).any():
+        out = out.assign(available_at=pd.DatetimeIndex(fixed.view("datetime64[ns]"))
+                         .tz_localize("UTC"))
     return out.reset_index(drop=True)
 
 
@@ -71,9 +87,10 @@ class MacroData(Mapping):
 
     A read-only mapping from macro name (``"jgb_10y"``, ``"usdjpy"``, ...; see
     :data:`signals.catalog.MACRO`) to a float64 ``pd.Series`` indexed by **availability
-    time** (tz-aware UTC, non-decreasing; equal times mean the publisher released several
-    dates at once, as the weekly H.10 does), in observation-date order. This is the form
-    every signal takes. Series with no data anywhere are absent (see :attr:`missing`).
+    time** (tz-aware UTC, strictly increasing; values a publisher released together, as
+    the weekly H.10 does, are 1 µs apart in date order), in observation-date order. This is
+    the form every signal takes. Series with no data anywhere are absent (see
+    :attr:`missing`).
 
     Parameters
     ----------

@@ -32,7 +32,7 @@ def test_every_series_is_indexed_by_non_decreasing_utc_availability():
             "tic_japan", "jpy_3m_rate"} <= set(macro)
     for name, series in macro.items():
         assert str(series.index.tz) == "UTC", name
-        assert series.index.is_monotonic_increasing, name
+        assert series.index.is_monotonic_increasing and series.index.is_unique, name
         assert series.dtype == "float64" and series.name == name
         frame = macro.frame(name)
         assert (frame["available_at"] > frame["date"].dt.tz_localize("UTC")).all(), name
@@ -145,3 +145,11 @@ def test_info_and_reprs_describe_each_series():
     long = macro.to_long()
     assert set(long["origin"]) <= set(LAYERS)
     assert len(long) == sum(len(macro[name]) for name in macro)
+
+
+def test_a_weekly_batch_is_spread_one_microsecond_apart_in_date_order():
+    with pytest.warns(BundledDataWarning):
+        frame = load_macro(series=["usdjpy"]).frame("usdjpy").set_index("date")
+    week = frame.loc["2023-12-18":"2023-12-22", "available_at"]
+    release = pd.Timestamp("2023-12-26 16:30", tz="America/New_York").tz_convert("UTC")
+    assert list(week - release) == [pd.Timedelta(microseconds=i) for i in range(5)]
