@@ -18,7 +18,7 @@ from signals.bundled import BUNDLED_DIR
 from signals.datadir import KNOWN_QUOTES
 from signals.errors import ConfigError, DataSourceError
 from signals.store import Store
-from signals.timeframes import timeframe_to_timedelta
+from signals.times import timeframe_to_timedelta, to_utc
 
 __all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "ensure_bundled_candles",
            "load_prices"]
@@ -71,18 +71,10 @@ def ensure_bundled_candles(store: Store) -> None:
 
 def _window(frame: pd.DataFrame, start, end) -> pd.DataFrame:
     if start is not None:
-        frame = frame[frame.index >= _utc(start, "start")]
+        frame = frame[frame.index >= to_utc(start, "start")]
     if end is not None:
-        frame = frame[frame.index <= _utc(end, "end")]
+        frame = frame[frame.index <= to_utc(end, "end")]
     return frame
-
-
-def _utc(when, argument: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(when)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{argument}={when!r} is not a date; use e.g. '2021-06-30'") from exc
-    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
 
 
 def _labelled(frame: pd.DataFrame, exchange: str, symbol: str, timeframe: str,
@@ -98,14 +90,14 @@ def _download(store: Store, exchange: str, symbol: str, timeframe: str, start,
 
     step = timeframe_to_timedelta(timeframe)
     since = stored.index[-1] + step if len(stored) else (
-        _utc(start, "start") if start is not None else None)
+        to_utc(start, "start") if start is not None else None)
 
     def keep(page: pd.DataFrame) -> None:  # a fallback exchange's pages are filed under it
         store.write_candles(page.attrs.get("exchange", exchange), symbol, timeframe, page)
 
     options = {} if fallbacks is None else {"fallbacks": tuple(fallbacks)}
     result = fetch_ohlcv_range(symbol, timeframe, exchange=exchange, start=since,
-                               end=None if end is None else _utc(end, "end"),
+                               end=None if end is None else to_utc(end, "end"),
                                client_factory=client_factory, on_page=keep, **options)
     if result.exchange != exchange:
         warnings.warn(f"{exchange} refused {symbol}; candles came from {result.exchange}",

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from signals.catalog import MACRO, macro_series
-from signals.errors import ConfigError
 from signals.store import Store
+from signals.times import to_utc
 
 __all__ = ["BundledDataWarning", "MacroData", "load_macro"]
 
@@ -200,16 +200,6 @@ class MacroData(Mapping):
         return self.info().to_html(na_rep="")
 
 
-def _to_utc(when, argument: str) -> pd.Timestamp | None:
-    if when is None:
-        return None
-    try:
-        stamp = pd.Timestamp(when)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{argument}={when!r} is not a date; use e.g. '2020-01-31'") from exc
-    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
-
-
 def _open_store(store: Store | str | Path | None) -> Store:
     return store if isinstance(store, Store) else Store(store)
 
@@ -277,7 +267,8 @@ def load_macro(
         A mapping of macro name to a Series indexed by availability time.
     """
     names = list(MACRO) if series is None else [macro_series(n).name for n in series]
-    start_at, end_at = _to_utc(start, "start"), _to_utc(end, "end")
+    start_at = None if start is None else to_utc(start, "start")
+    end_at = None if end is None else to_utc(end, "end")
     store = _open_store(store)
     if refresh:
         from signals.update import refresh_macro
