@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pandas as pd
 
-from signals.errors import DataContractError
+from signals.errors import ConfigError, DataContractError
 
-__all__ = ["check_series"]
+__all__ = ["check_macro_input", "check_series", "check_window"]
 
 
 def check_series(
@@ -85,3 +87,39 @@ def check_series(
                 f"{argument} has values outside {low:g}..{high:g} {unit} (e.g. {bad[0]:g}); "
                 f"the unit looks wrong. Pass {unit} values")
     return values
+
+
+def check_window(value: int, argument: str = "window", *, minimum: int = 1) -> int:
+    """A window length as an int, or one clear error.
+
+    Parameters
+    ----------
+    value : int
+        A whole number of observations (numpy integers too; not a bool or a float).
+    argument : str
+        The parameter's name, for the message.
+    minimum : int
+        The smallest allowed value (a window below 1 would read the future).
+
+    Returns
+    -------
+    int
+    """
+    try:
+        count = operator.index(value)
+    except TypeError:
+        count = None
+    if count is None or isinstance(value, bool) or count < minimum:
+        raise ConfigError(f"{argument} must be a whole number of observations >= {minimum}; "
+                          f"got {value!r}")
+    return count
+
+
+def check_macro_input(series: pd.Series, argument: str, name: str, *,
+                      min_length: int = 2) -> pd.Series:
+    """:func:`check_series` with the unit and plausible range of macro series `name`."""
+    from signals.catalog import MACRO
+
+    spec = MACRO[name]
+    return check_series(series, argument, bounds=spec.bounds, unit=spec.unit,
+                        min_length=min_length)
