@@ -6,6 +6,21 @@ The public surface is listed in ``__all__``. Names are imported on first use, so
 Data
     :func:`load_macro` (every macro series with its availability times, as
     :class:`MacroData`), :class:`Store` (the local SQLite store).
+Scores
+    :func:`risk_off_score` (the 0-100 score, its regime and every component's
+    contribution), :class:`Weights`, :func:`components`, :func:`component_readings`,
+    :data:`REGIMES`.
+Components (each positive = risk-off, raw units; see :mod:`signals.registry`)
+    JGB: :func:`jgb_10y_rise`, :func:`jgb_superlong_jump`, :func:`jgb_curve_steepening`,
+    :func:`boj_hike_pricing`. Yen: :func:`yen_rally`, :func:`usdjpy_drawdown`,
+    :func:`yen_vol_ratio`. Treasuries: :func:`ust_yield_spike`, :func:`ust_realized_vol`,
+    :func:`move_level`. Carry: :func:`carry_compression`, :func:`carry_to_risk_drop`,
+    :func:`cftc_short_covering`, :func:`cftc_crowded_short`. Cross-asset:
+    :func:`nikkei_drawdown`, :func:`vix_jump`, :func:`audjpy_drop`. Holdings:
+    :func:`japan_treasury_selling`.
+Honest time
+    :func:`align_to_bars` (scores onto candles at their close), :func:`check_lookahead`
+    (does a signal change its past when the future is cut off?).
 Errors
     :class:`RiskoffError` and its children :class:`DataSourceError`,
     :class:`DataContractError`, :class:`ConfigError`.
@@ -18,7 +33,27 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+_COMPONENTS = {
+    "jgb": ("jgb_10y_rise", "jgb_superlong_jump", "jgb_curve_steepening", "boj_hike_pricing"),
+    "yen": ("yen_rally", "usdjpy_drawdown", "yen_vol_ratio"),
+    "treasuries": ("ust_yield_spike", "ust_realized_vol", "move_level"),
+    "carry": ("carry_compression", "carry_to_risk_drop", "cftc_short_covering",
+              "cftc_crowded_short"),
+    "cross_asset": ("nikkei_drawdown", "vix_jump", "audjpy_drop"),
+    "holdings": ("japan_treasury_selling",),
+}
+
 _EXPORTS = {
+    **{name: f"signals.{module}" for module, names in _COMPONENTS.items() for name in names},
+    "risk_off_score": "signals.composite",
+    "component_readings": "signals.composite",
+    "REGIMES": "signals.composite",
+    "Weights": "signals.weights",
+    "components": "signals.registry",
+    "Component": "signals.registry",
+    "align_to_bars": "signals.align",
+    "check_lookahead": "signals.lookahead",
+    "LookaheadReport": "signals.lookahead",
     "load_macro": "signals.macro",
     "MacroData": "signals.macro",
     "BundledDataWarning": "signals.macro",
@@ -30,20 +65,68 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "REGIMES",
     "BundledDataWarning",
+    "Component",
     "ConfigError",
     "DataContractError",
     "DataSourceError",
+    "LookaheadReport",
     "MacroData",
     "RiskoffError",
     "Store",
+    "Weights",
+    "align_to_bars",
+    "audjpy_drop",
+    "boj_hike_pricing",
+    "carry_compression",
+    "carry_to_risk_drop",
+    "cftc_crowded_short",
+    "cftc_short_covering",
+    "check_lookahead",
+    "component_readings",
+    "components",
+    "japan_treasury_selling",
+    "jgb_10y_rise",
+    "jgb_curve_steepening",
+    "jgb_superlong_jump",
     "load_macro",
+    "move_level",
+    "nikkei_drawdown",
+    "risk_off_score",
+    "usdjpy_drawdown",
+    "ust_realized_vol",
+    "ust_yield_spike",
+    "vix_jump",
+    "yen_rally",
+    "yen_vol_ratio",
 ]
 
 if TYPE_CHECKING:
+    from signals.align import align_to_bars
+    from signals.carry import (
+        carry_compression,
+        carry_to_risk_drop,
+        cftc_crowded_short,
+        cftc_short_covering,
+    )
+    from signals.composite import REGIMES, component_readings, risk_off_score
+    from signals.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
     from signals.errors import ConfigError, DataContractError, DataSourceError, RiskoffError
+    from signals.holdings import japan_treasury_selling
+    from signals.jgb import (
+        boj_hike_pricing,
+        jgb_10y_rise,
+        jgb_curve_steepening,
+        jgb_superlong_jump,
+    )
+    from signals.lookahead import LookaheadReport, check_lookahead
     from signals.macro import BundledDataWarning, MacroData, load_macro
+    from signals.registry import Component, components
     from signals.store import Store
+    from signals.treasuries import move_level, ust_realized_vol, ust_yield_spike
+    from signals.weights import Weights
+    from signals.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
 
 
 def __getattr__(name: str) -> Any:

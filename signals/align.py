@@ -1,0 +1,82 @@
+"""The one place where slow macro data meets candles: an as-of join at each candle's close.
+
+A candle is keyed by its open time, as ccxt and freqtrade do; its close is open +
+timeframe. A decision taken at a candle's close may use only values whose ``available_at``
+is at or before that close (``pandas.merge_asof(direction="backward")`` semantics), and
+only while they are younger than ``max_age``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from signals.errors import DataContractError
+from signals.times import timeframe_to_timedelta
+
+__all__ = ["align_to_bars"]
+
+
+def _open_times(bars) -> pd.DatetimeIndex:
+    if isinstance(bars, pd.DatetimeIndex):
+        index = bars
+    elif isinstance(bars, (pd.DataFrame, pd.Series)) and isinstance(bars.index, pd.DatetimeIndex):
+        index = bars.index
+    elif isinstance(bars, pd.DataFrame) and "date" in bars:  # freqtrade's candle frame
+        index = pd.DatetimeIndex(bars["date"])
+    else:
+        raise DataContractError("bars must be candles indexed by open time, a DatetimeIndex, "
+                                "or a freqtrade frame with a 'date' column")
+    if index.tz is None:
+        raise DataContractError("bars' open times must be tz-aware UTC; got tz=None. Use "
+                                "index.tz_localize('UTC')")
+    return index.tz_convert("UTC")
+
+
+def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFrame:
+    """Each candle's view of `scores` at its close: nothing published after it.
+
+    Parameters
+    ----------
+    scores : pd.DataFrame or pd.Series
+        Indexed by UTC availability time, sorted (e.g. :func:`signals.risk_off_score`).
+    bars : pd.DataFrame, pd.Series or pd.DatetimeIndex
+        Candles indexed by UTC open time (``backtests.load_prices``), their index, or a
+        freqtrade frame with a ``date`` column; any order, repeats allowed.
+    timeframe : str
+        Candle length, e.g. ``"1h"``, ``"4h"``, ``"1d"``.
+    max_age : str or Timedelta, optional
+        A row older than this at the close is not used (NaN instead); ``None`` for no limit.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per candle, in the candles' order and with their open-time index; the
+        columns of `scores` (a Series gives one column named after it), plus
+        ``available_at``, the time of the row used (NaT when none), which is never after
+        the candle's close.
+    """
+    frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        raise DataContractError("scores must be a DataFrame or Series indexed by availability "
+                                "time (e.g. signals.risk_off_score())")
+    if frame.index.tz is None:
+        raise DataContractError("scores index must be tz-aware UTC; got tz=None. Use "
+                                "scores.tz_localize('UTC')")
+    if not frame.index.is_monotonic_increasing:
+        raise DataContractError("scores index is not sorted. Use scores.sort_index()")
+    opens = _open_times(bars)
+    closes = (opens + timeframe_to_timedelta(timeframe)).as_unit("ns").asi8
+    available = frame.index.tz_convert("UTC").as_unit("ns").asi8
+    pos = np.searchsorted(available, closes, side="right") - 1
+    usable = pos >= 0
+    if max_age is not None:
+        limit = pd.Timedelta(max_age).value
+        usable &= closes - available[np.maximum(pos, 0)] < limit
+    take = np.where(usable, pos, 0)
+    out = frame.iloc[take].copy() if len(frame) else frame.reindex(range(len(opens)))
+    out.index = pd.DatetimeIndex(opens, name="open_time")
+    out.loc[~usable, :] = np.nan
+    stamps = np.where(usable, available[take], np.iinfo("int64").min)
+    out["available_at"] = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
+    return out

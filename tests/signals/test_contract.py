@@ -1,0 +1,109 @@
+"""Contract tests for every public signal and for the composite.
+
+For each registered component (the built-in ones and any plug-in) and for
+``risk_off_score``: cutting the input at many times leaves all earlier outputs identical;
+changing the future leaves the past identical; warm-up is NaN and then values stay
+defined; inputs are not mutated; dtype, name and index are as documented.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import signals
+from signals.registry import components
+
+NAMES = list(components())
+
+
+def inputs_of(component, macro):
+    names = {*component.inputs.values(), *component.optional.values()}
+    return {name: macro[name] for name in names if name in macro}
+
+
+def perturbed_after(data, when):
+    """Every series changed after `when`, each by a different factor (ratios move too)."""
+    out = {}
+    for power, (name, series) in enumerate(sorted(data.items()), start=1):
+        later = series.index > when
+        noise = 1 + 0.005 * power * np.sin(np.arange(int(later.sum())) + power)  # within 15%
+        values = series.to_numpy().copy()
+        values[later] = values[later] * noise
+        out[name] = pd.Series(values, index=series.index, name=series.name)
+    return out
+
+
+def test_every_component_is_exported_and_every_export_exists():
+    for name in NAMES:
+        assert name in signals.__all__, name
+        assert getattr(signals, name) is components()[name].func
+    for name in signals.__all__:
+        assert getattr(signals, name) is not None
+    assert sorted(signals.__all__) == sorted(set(signals.__all__))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cutting_the_future_never_changes_the_past(name, recent_macro):
+    component = components()[name]
+    data = inputs_of(component, recent_macro)
+    report = signals.check_lookahead(component.compute, data, cutoffs=12)
+    assert report.ok, report
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_changing_the_future_never_changes_the_past(name, recent_macro):
+    component = components()[name]
+    data = inputs_of(component, recent_macro)
+    when = pd.Timestamp("2020-06-30", tz="UTC")
+    before = component.compute(data)
+    after = component.compute(perturbed_after(data, when))
+    past = before.index <= when
+    pd.testing.assert_series_equal(before[past], after[after.index <= when])
+    assert not np.allclose(before[~past].dropna(), after[~past].dropna())  # the future moved
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_output_shape_warm_up_and_inputs_untouched(name, recent_macro):
+    component = components()[name]
+    data = inputs_of(component, recent_macro)
+    copies = {k: v.copy(deep=True) for k, v in data.items()}
+    out = component.compute(data)
+    for key, series in data.items():
+        pd.testing.assert_series_equal(series, copies[key])
+    assert isinstance(out, pd.Series) and out.dtype == "float64" and out.name == name
+    assert str(out.index.tz) == "UTC"
+    assert out.index.is_monotonic_increasing and out.index.is_unique
+    union = data[next(iter(component.inputs.values()))].index
+    for series in data.values():
+        union = union.union(series.index)
+    assert out.index.isin(union).all()
+    valid = out.notna().to_numpy()
+    assert valid.any(), "no output at all after warm-up"
+    first = int(np.argmax(valid))
+    assert valid[first:].all(), "values must stay defined after the warm-up"
+
+
+def test_the_composite_never_looks_ahead(recent_macro):
+    report = signals.check_lookahead(signals.risk_off_score, recent_macro, cutoffs=10)
+    assert report.ok, report
+
+
+def test_the_composite_past_ignores_a_changed_future(recent_macro):
+    when = pd.Timestamp("2021-03-31", tz="UTC")
+    before = signals.risk_off_score(recent_macro)
+    after = signals.risk_off_score(perturbed_after(recent_macro, when))
+    pd.testing.assert_frame_equal(before[before.index <= when], after[after.index <= when])
+
+
+def test_the_composite_shape(full_macro):
+    copies = {k: v.copy(deep=True) for k, v in full_macro.items()}
+    scores = signals.risk_off_score(full_macro)
+    for key in full_macro:
+        pd.testing.assert_series_equal(full_macro[key], copies[key])
+    assert list(scores.columns[:3]) == ["score", "regime", "coverage"]
+    assert list(scores.columns[3:]) == list(signals.Weights.default())
+    assert scores.index.name == "available_at" and str(scores.index.tz) == "UTC"
+    assert scores.index.is_monotonic_increasing and scores.index.is_unique
+    assert scores["score"].dtype == "float64"
+    valid = scores["score"].dropna()
+    assert valid.between(0, 100).all() and len(valid) > 5000
