@@ -1,7 +1,8 @@
 """The ``riskoff`` command.
 
 Exit codes: 0 success; 1 a user error (bad option, bad file), printed as one line;
-2 partial data (some source failed, what succeeded was kept); 130 interrupted.
+2 partial data (some source failed, what succeeded was kept); 3 ``check-lookahead``
+found a row that changed; 130 interrupted.
 ``--debug`` shows tracebacks instead of one-line messages.
 """
 
@@ -13,6 +14,7 @@ import click
 
 from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
 from backtests.cli.data import data
+from backtests.cli.score import check_lookahead, score
 
 __all__ = ["main", "riskoff"]
 
@@ -32,11 +34,15 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
     Examples:
       riskoff data update              download what is new from every publisher
       riskoff data status              what is stored, how old, where it came from
+      riskoff score                    today's risk-off score and why
+      riskoff score --since 2022-09-01 the score over time
     """
     ctx.obj = Context(store_path=store_path, quiet=quiet, debug=debug)
 
 
 riskoff.add_command(data)
+riskoff.add_command(score)
+riskoff.add_command(check_lookahead)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,6 @@ import sys
 import warnings
 
 import click
-import pandas as pd
 
 from backtests.cli.common import EXIT_PARTIAL, FORMAT_OPTION, Context, console, print_json
 
@@ -138,6 +137,8 @@ def status(ctx: Context, data_dir, fmt) -> None:
       riskoff data status
       riskoff data status --data-dir ~/saved --format json
     """
+    import pandas as pd
+
     from backtests.prices import ensure_bundled_candles
     from signals.macro import load_macro
 
@@ -163,6 +164,8 @@ def status(ctx: Context, data_dir, fmt) -> None:
 
 def _candle_files_status(data_dir):
     """The candle files of a data_dir, in the shape of ``Store.candle_status``."""
+    import pandas as pd
+
     from backtests.candle_files import read_candle_file
     from signals.datadir import scan_data_dir
 

@@ -1,0 +1,267 @@
+"""``riskoff score`` and ``riskoff check-lookahead``."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+import click
+
+from backtests.cli.common import Context, console, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EXIT_LOOKAHEAD = 3
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def _load(ctx: Context, data_dir, refresh: bool):
+    from signals.macro import load_macro
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        macro = load_macro(data_dir=data_dir, refresh=refresh, store=ctx.store())
+    return macro, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict:
+    """One score row as a plain dict: the score, regime, contributions and input freshness.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`signals.risk_off_score`.
+    macro : MacroData
+        The data the scores came from (for each input's freshness).
+    at : Timestamp, optional
+        Time of the reading (UTC); default the last row that has a score.
+
+    Returns
+    -------
+    dict
+        The JSON schema of ``riskoff score --format json`` (see README).
+    """
+    import pandas as pd
+
+    from signals.registry import get_component
+
+    rows = scores[scores["score"].notna()] if at is None else scores[scores.index <= at]
+    if rows.empty:
+        raise click.BadParameter("no score is available that early; try a later --at date",
+                                 param_hint="--at")
+    row = rows.iloc[-1]
+    when = rows.index[-1] if at is None else at
+    now = pd.Timestamp.now(tz="UTC")
+    weights = scores.attrs["weights"]
+    parts, inputs = [], {}
+    for name, weight in weights.items():
+        component = get_component(name)
+        value = row[name]
+        parts.append({"name": name, "family": component.family, "weight": weight,
+                      "contribution": None if pd.isna(value) else round(float(value), 3),
+                      "description": component.description})
+        for macro_name in {*component.inputs.values(), *component.optional.values()}:
+            inputs.setdefault(macro_name, component.max_age)
+    freshness = []
+    for name, max_age in sorted(inputs.items()):
+        if name not in macro:
+            freshness.append({"name": name, "last_date": None, "available_at": None,
+                              "age_days": None, "stale": True})
+            continue
+        frame = macro.frame(name)
+        known = frame[frame["available_at"] <= when]
+        last = known.iloc[-1] if len(known) else None
+        age = None if last is None else when - last["available_at"]
+        freshness.append({
+            "name": name, "last_date": None if last is None else last["date"].date().isoformat(),
+            "available_at": None if last is None else last["available_at"].isoformat(),
+            "age_days": None if age is None else round(age / pd.Timedelta(days=1), 2),
+            "stale": age is None or age >= max_age})
+    score = row["score"]
+    return {"as_of": when.isoformat(), "row_available_at": rows.index[-1].isoformat(),
+            "age_days": round((now - when) / pd.Timedelta(days=1), 2),
+            "score": None if pd.isna(score) else round(float(score), 3),
+            "regime": None if pd.isna(row["regime"]) else str(row["regime"]),
+            "coverage": round(float(row["coverage"]), 4),
+            "components": sorted(parts, key=lambda p: -abs(p["contribution"] or 0)),
+            "inputs": freshness}
+
+
+@click.command()
+@click.option("--at", "at", metavar="DATE", help="One past reading, as of DATE (UTC).")
+@click.option("--since", metavar="DATE", help="Every reading from DATE, one row per "
+              "availability time.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
+              help="Saved publisher files to use on top of the store.")
+@click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
+              help="TOML file with a [weights] table.")
+@click.option("--refresh", is_flag=True, help="Download what is new first.")
+@click.pass_obj
+def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None:
+    """The risk-off score: 0-100, its regime, why, and how fresh each input is.
+
+    \b
+    Examples:
+      riskoff score
+      riskoff score --at 2022-12-21
+      riskoff score --since 2022-09-01 --format csv > scores.csv
+      riskoff score --weights my_weights.toml --format json
+    """
+    import pandas as pd
+
+    from signals.composite import risk_off_score
+    from signals.times import to_utc
+
+    if at and since:
+        raise click.UsageError("use --at or --since, not both")
+    macro, notes = _load(ctx, data_dir, refresh)
+    scores = risk_off_score(macro, weights=weights_file)
+    if since:
+        _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
+        return
+    result = reading(scores, macro, None if at is None else to_utc(at, "--at"))
+    result["notes"] = notes
+    if fmt == "json":
+        print_json(result)
+    elif fmt == "csv":
+        frame = pd.DataFrame(result["components"])
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        _print_reading(result, ctx.quiet)
+
+
+def _print_series(scores: pd.DataFrame, fmt: str) -> None:
+    import pandas as pd
+
+    frame = scores.reset_index()
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False, float_format="%.4f"), nl=False)
+    elif fmt == "json":
+        print_json({"rows": frame.astype(object).where(frame.notna(), None)
+                   .to_dict(orient="records")})
+    else:
+        from rich import box
+        from rich.table import Table
+
+        table = Table(box=box.SIMPLE_HEAD)
+        for column in ("available (UTC)", "score", "regime", "coverage"):
+            table.add_column(column, justify="left" if column == "regime" else "right")
+        for _, row in frame.iterrows():
+            table.add_row(f"{row['available_at']:%Y-%m-%d %H:%M}",
+                          "" if pd.isna(row["score"]) else f"{row['score']:.1f}",
+                          "" if pd.isna(row["regime"]) else str(row["regime"]),
+                          f"{row['coverage']:.0%}")
+        console().print(table)
+
+
+_REGIME_COLOURS = {"calm": "green", "watch": "yellow", "stress": "dark_orange", "unwind": "red"}
+
+
+def _print_reading(result: dict, quiet: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    out = console()
+    regime = result["regime"] or "no score"
+    colour = _REGIME_COLOURS.get(regime, "white")
+    value = "n/a" if result["score"] is None else f"{result['score']:.1f}"
+    out.print(f"risk-off score [bold {colour}]{value}[/] ({regime}) as of "
+              f"{result['as_of'][:16].replace('T', ' ')} UTC; {result['coverage']:.0%} of the "
+              "weight has fresh data", highlight=False)
+    if result["age_days"] > 3:
+        out.print(f"[yellow]this reading is {result['age_days']:,.0f} days old: the data end "
+                  "there. Run `riskoff data update` for today's score.[/yellow]",
+                  highlight=False)
+    if quiet:
+        return
+    parts = Table(title="why: contributions in score points (50 = an ordinary day)",
+                  box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("component", "family", "points", "what it measures"):
+        parts.add_column(column, justify="right" if column == "points" else "left")
+    for part in result["components"]:
+        points = part["contribution"]
+        shown = "[dim]n/a[/dim]" if points is None else (
+            f"[red]{points:+.1f}[/red]" if points > 0 else f"[green]{points:+.1f}[/green]")
+        parts.add_row(part["name"], part["family"], shown, part["description"])
+    out.print(parts)
+    fresh = Table(title="inputs", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("series", "last date", "available (UTC)", "age (days)", "fresh"):
+        fresh.add_column(column)
+    for item in result["inputs"]:
+        fresh.add_row(item["name"], item["last_date"] or "", (item["available_at"] or "")[:16]
+                      .replace("T", " "), "" if item["age_days"] is None else
+                      f"{item['age_days']:.1f}", "[red]stale[/red]" if item["stale"] else
+                      "[green]yes[/green]")
+    out.print(fresh)
+    for note in result.get("notes", []):
+        console(stderr=True).print(f"[yellow]note:[/yellow] {note}", highlight=False)
+
+
+@click.command("check-lookahead")
+@click.argument("target", metavar="MODULE:FUNCTION")
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
+              help="Saved publisher files to use on top of the store.")
+@click.option("--cutoffs", default=25, show_default=True, help="How many cut-off times.")
+@click.option("--since", metavar="DATE", default="2010-01-01", show_default=True,
+              help="Use the data from DATE (shorter is faster).")
+@click.pass_obj
+def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
+    """Check that your own signal never uses data published after each row.
+
+    TARGET is ``package.module:function`` or ``path/to/file.py:function``; the function
+    takes the macro data (a mapping of name to Series, as ``signals.load_macro()`` gives)
+    and returns a Series or DataFrame indexed by time. Exit code 3 when a row changes.
+
+    \b
+    Examples:
+      riskoff check-lookahead my_signals.py:steep_jgb
+      riskoff check-lookahead mypackage.signals:carry_stress --cutoffs 50
+    """
+    from signals.lookahead import check_lookahead as check
+    from signals.times import to_utc
+
+    func = _import_target(target)
+    macro, _ = _load(ctx, data_dir, False)
+    start = to_utc(since, "--since")
+    data = {name: s[s.index >= start] for name, s in macro.items()}
+    report = check(func, data, cutoffs=cutoffs)
+    out = console()
+    if report.ok:
+        out.print(f"[green]ok[/green]: {target} gave the same past at all {len(report.cutoffs)} "
+                  "cut-offs", highlight=False)
+        return
+    out.print(f"[red]lookahead[/red]: {report!r}", highlight=False)
+    out.print(report.violations.head(20).to_string(index=False), highlight=False)
+    sys.exit(EXIT_LOOKAHEAD)
+
+
+def _import_target(target: str):
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    module_name, _, func_name = target.rpartition(":")
+    if not module_name or not func_name:
+        raise click.BadParameter("write MODULE:FUNCTION, e.g. my_signals.py:steep_jgb",
+                                 param_hint="MODULE:FUNCTION")
+    try:
+        if module_name.endswith(".py"):
+            path = Path(module_name)
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            if spec is None or not path.is_file():
+                raise FileNotFoundError(module_name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(module_name)
+    except (ImportError, FileNotFoundError) as exc:
+        raise click.BadParameter(f"cannot import {module_name!r}: {exc}",
+                                 param_hint="MODULE:FUNCTION") from exc
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise click.BadParameter(f"{module_name!r} has no function {func_name!r}",
+                                 param_hint="MODULE:FUNCTION")
+    return func
