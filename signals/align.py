@@ -74,9 +74,28 @@ def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFram
         limit = pd.Timedelta(max_age).value
         usable &= closes - available[np.maximum(pos, 0)] < limit
     take = np.where(usable, pos, 0)
-    out = frame.iloc[take].copy() if len(frame) else frame.reindex(range(len(opens)))
-    out.index = pd.DatetimeIndex(opens, name="open_time")
-    out.loc[~usable, :] = np.nan
-    stamps = np.where(usable, available[take], np.iinfo("int64").min)
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # pandas deep-copies attrs on every column access
+    numeric = frame.select_dtypes(include=["number", "bool"])
+    # column-major, as pandas stores a float block: no transposing copy below
+    block = np.take(numeric.to_numpy(dtype="float64").T, take, axis=1) if len(frame) else \
+        np.full((numeric.shape[1], len(take)), np.nan)
+    block[:, ~usable] = np.nan
+    out = pd.DataFrame(block.T, columns=numeric.columns, copy=False,
+                       index=pd.DatetimeIndex(opens, name="open_time"))
+    for position, name in enumerate(frame.columns):
+        if name not in numeric.columns:
+            out.insert(position, name, _take(frame[name], take, usable))
+    stamps = np.where(usable, available[take] if len(available) else 0, np.iinfo("int64").min)
     out["available_at"] = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
     return out
+
+
+def _take(column: pd.Series, take: np.ndarray, usable: np.ndarray):
+    """A non-numeric `column` at positions `take`, missing where not `usable`."""
+    if len(column) == 0:
+        return np.full(len(take), np.nan)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = np.where(usable, column.cat.codes.to_numpy()[take], -1)
+        return pd.Categorical.from_codes(codes, dtype=column.dtype)
+    return pd.Series(column.to_numpy()[take]).where(usable).to_numpy()

@@ -132,6 +132,12 @@ def component_readings(
     return out
 
 
+def _expiries(times: np.ndarray, max_age: int) -> np.ndarray:
+    """When readings go stale with no newer one before: after gaps, and after the last."""
+    gaps = np.flatnonzero(np.diff(times) >= max_age)
+    return np.append(times[gaps], times[-1]) + max_age
+
+
 def _asof_fresh(z: pd.Series, times: np.ndarray, max_age: pd.Timedelta) -> np.ndarray:
     """Z as of each time (int64 ns), NaN where its last value is `max_age` old or more."""
     own = z.index.asi8
@@ -198,7 +204,7 @@ def risk_off_score(
         raise DataContractError("no component has enough history for a score; pass longer "
                                 "series (daily components need about a year)")
     stamps = [z.index.asi8 for _, z in zs.values()]
-    stamps += [z.index.asi8 + c.max_age.value for c, z in zs.values()]
+    stamps += [_expiries(z.index.asi8, c.max_age.value) for c, z in zs.values()]
     times = np.unique(np.concatenate(stamps))
     names = list(weights)
     z_matrix = np.full((len(times), len(names)), np.nan)
@@ -216,11 +222,10 @@ def risk_off_score(
     contributions[~enough] = np.nan
     score = np.where(enough, 50.0 + np.nansum(contributions, axis=1), np.nan)
     index = pd.DatetimeIndex(times.view("datetime64[ns]"), name="available_at").tz_localize("UTC")
-    out = pd.DataFrame({"score": score}, index=index)
-    out["regime"] = regime_of(out["score"])
-    out["coverage"] = coverage
-    for j, name in enumerate(names):
-        out[name] = contributions[:, j]
+    regime = regime_of(pd.Series(score, index=index))
+    out = pd.DataFrame({"score": score, "regime": regime, "coverage": coverage,
+                        **{name: contributions[:, j] for j, name in enumerate(names)}},
+                       index=index)
     if start is not None:
         out = out[out.index >= to_utc(start, "start")]
     if end is not None:
