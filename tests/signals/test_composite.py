@@ -65,7 +65,7 @@ def test_one_component_at_its_cap_moves_the_score_by_its_full_share():
 
 
 def test_regimes_at_their_thresholds():
-    got = regime_of(pd.Series([0.0, 49.99, 50.0, 60.0, 69.9, 70.0, 100.0, np.nan]))
+    got = regime_of(pd.Series([0.0, 54.99, 55.0, 62.5, 69.9, 70.0, 100.0, np.nan]))
     assert got.tolist()[:7] == ["calm", "calm", "watch", "stress", "stress", "unwind", "unwind"]
     assert pd.isna(got.iloc[7]) and got.cat.ordered
 
@@ -154,3 +154,18 @@ def test_weights_from_toml(tmp_path):
         Weights.from_toml(path)
     with pytest.raises(ConfigError, match="does not exist"):
         Weights.from_toml(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("breakage", "message"), [
+    (lambda s: s.tz_localize(None), "usdjpy index must be tz-aware UTC; got tz=None"),
+    (lambda s: s.tz_convert("Asia/Tokyo"), "usdjpy index must be UTC"),
+    (lambda s: s.iloc[::-1], r"usdjpy index is not sorted. Use series.sort_index\(\)"),
+    (lambda s: pd.concat([s, s.iloc[-1:]]), "usdjpy has duplicated times"),
+    (lambda s: s * 100, "usdjpy has values outside 50..400 JPY per USD"),
+    (lambda s: s * np.nan, "usdjpy is all NaN"),
+])
+def test_bad_macro_inputs_name_the_argument_and_the_fix(bundled_macro, breakage, message):
+    macro = dict(bundled_macro.items())
+    macro["usdjpy"] = breakage(macro["usdjpy"])
+    with pytest.raises(DataContractError, match=message):
+        signals.risk_off_score(macro)
