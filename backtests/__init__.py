@@ -4,6 +4,10 @@ Names are imported on first use, like :mod:`signals`, so that importing is insta
 
 Data
     :func:`load_prices` (OHLCV from the store, an exchange through ccxt, or saved files).
+Backtests
+    :func:`run` (a rule on the score against candles, with buy-and-hold beside it),
+    :class:`BacktestResult`, :class:`MultiBacktestResult`; rules :class:`Threshold`,
+    :class:`Linear`, :class:`ByRegime`, :func:`parse_rule`.
 """
 
 from __future__ import annotations
@@ -12,15 +16,36 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "run": "backtests.backtest",
+    "BacktestResult": "backtests.result",
+    "MultiBacktestResult": "backtests.result",
+    "Threshold": "backtests.rules",
+    "Linear": "backtests.rules",
+    "ByRegime": "backtests.rules",
+    "parse_rule": "backtests.rules",
     "load_prices": "backtests.prices",
     "StaleCandlesWarning": "backtests.prices",
     "FallbackExchangeWarning": "backtests.prices",
 }
 
-__all__ = ["FallbackExchangeWarning", "StaleCandlesWarning", "load_prices"]
+__all__ = [
+    "BacktestResult",
+    "ByRegime",
+    "FallbackExchangeWarning",
+    "Linear",
+    "MultiBacktestResult",
+    "StaleCandlesWarning",
+    "Threshold",
+    "load_prices",
+    "parse_rule",
+    "run",
+]
 
 if TYPE_CHECKING:
+    from backtests.backtest import run
     from backtests.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
+    from backtests.result import BacktestResult, MultiBacktestResult
+    from backtests.rules import ByRegime, Linear, Threshold, parse_rule
 
 
 def __getattr__(name: str) -> Any:

@@ -188,7 +188,7 @@ def fetch_ohlcv_range(
     on_page: PageCallback | None = None,
     now: TimeLike = None,
     max_retries: int = 5,
-    sleep: Callable[[float], Any] = time.sleep,
+    sleep: Callable[[float], Any] | None = None,
 ) -> OHLCVFetch:
     """Fetch every closed candle of `symbol` from `start` to `end`, page by page.
 
@@ -222,9 +222,9 @@ def fetch_ohlcv_range(
         forming and dropped. Default: the clock.
     max_retries : int
         Retries of one request after a transient (``OperationFailed``) error.
-    sleep : callable
-        ``sleep(seconds)``, called between retries; waits are
-        ``BACKOFF_SECONDS * 2**attempt``.
+    sleep : callable, optional
+        ``sleep(seconds)``, called between retries (default ``time.sleep``); waits are
+        ``BACKOFF_SECONDS * 2**attempt``. A failure to connect at all is retried once.
 
     Returns
     -------
@@ -375,7 +375,7 @@ def _walk(
     *,
     on_page: PageCallback | None,
     max_retries: int,
-    sleep: Callable[[float], Any],
+    sleep: Callable[[float], Any] | None,
 ) -> _Walk:
     """Page forward through ``[since_ms, stop_ms)``, handing each page to `on_page`.
 
@@ -423,8 +423,13 @@ def _walk(
     return walk
 
 
-def _with_retries(call: Callable[[], list], *, max_retries: int, sleep: Callable) -> list:
-    """``call()``, retried after transient ccxt errors with exponential backoff."""
+def _with_retries(call: Callable[[], list], *, max_retries: int,
+                  sleep: Callable | None) -> list:
+    """``call()``, retried after transient ccxt errors with exponential backoff.
+
+    A failure to connect at all (no network, DNS, refused) is retried once only: waiting
+    longer does not bring a network back, and offline users should hear so at once.
+    """
     import ccxt
 
     attempt = 0
@@ -432,10 +437,20 @@ def _with_retries(call: Callable[[], list], *, max_retries: int, sleep: Callable
         try:
             return call()
         except ccxt.OperationFailed as exc:
-            if _is_refusal(exc) or attempt >= max_retries:
+            limit = 1 if _cannot_connect(exc) else max_retries
+            if _is_refusal(exc) or attempt >= limit:
                 raise
-            sleep(BACKOFF_SECONDS * 2**attempt)
+            (sleep or time.sleep)(BACKOFF_SECONDS * 2**attempt)
             attempt += 1
+
+
+def _cannot_connect(exc: Exception) -> bool:
+    """The request never reached the exchange (requests' ConnectionError, not a timeout)."""
+    import requests
+
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, requests.ConnectionError) and not isinstance(cause,
+                                                                         requests.Timeout)
 
 
 def _is_refusal(exc: Exception) -> bool:

@@ -414,3 +414,12 @@ def test_live_binance_daily_candles():
 
     assert 1 <= len(result.frame) <= 5
     assert (result.frame["close"] > 0).all()
+
+
+def test_no_network_at_all_is_retried_once_per_exchange_not_five_times():
+    waits: list[float] = []
+    clients = Clients().add("binance", {"/api/v3/exchangeInfo":
+                                        requests.ConnectionError("Name or service not known")})
+    with pytest.raises(DataSourceError, match="binance"):
+        fetch(clients, sleep=waits.append)
+    assert waits == [1.0]

@@ -1,0 +1,146 @@
+"""The simulation: decisions at each candle's close, fills on the next candle.
+
+For each candle ``t`` the rule sets a target exposure at ``t``'s close, using only the
+score available then (:func:`signals.align_to_bars`). The order fills on candle ``t + 1``:
+at its open by default (``execution="open"``) or at its close. The account holds *units*
+of the asset, so between decisions the exposure drifts with the price like a real
+position; it trades only when the target changes. Every trade pays ``fee_bps +
+slippage_bps`` basis points of the traded notional, and is sized so that the exposure
+equals the target *after* that cost (entering from flat with cost ``c`` leaves
+``1 / (1 + c)`` of the equity, all invested; leaving leaves ``1 - c``). A short position
+(negative exposure) holds negative units and its proceeds as cash.
+
+The core is one compiled loop (numba, cached on disk), so a backtest of 70,000 hourly
+candles takes well under a millisecond; a sweep calls it once per combination.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from signals.errors import ConfigError, DataContractError
+
+__all__ = ["EXECUTIONS", "check_candles", "simulate"]
+
+EXECUTIONS = ("open", "close")
+
+
+@njit(cache=True)
+def _simulate(open_, close, target, cost_rate, at_open, initial_cash):  # pragma: no cover
+    n = close.shape[0]
+    equity = np.empty(n)
+    held = np.empty(n)
+    fees = np.zeros(n)
+    cash = initial_cash
+    units = 0.0
+    current = 0.0
+    for t in range(n):
+        if t > 0:
+            wanted = target[t - 1]
+            if wanted != current:
+                price = open_[t] if at_open else close[t]
+                value = cash + units * price
+                old = units * price
+                # the position that equals `wanted` of equity *after* paying for the trade
+                new = wanted * (value + cost_rate * old) / (1.0 + wanted * cost_rate)
+                if new < old:
+                    new = wanted * (value - cost_rate * old) / (1.0 - wanted * cost_rate)
+                fee = abs(new - old) * cost_rate
+                cash -= new - old + fee
+                units = new / price
+                fees[t] = fee
+                current = wanted
+        equity[t] = cash + units * close[t]
+        held[t] = units * close[t] / equity[t] if equity[t] != 0.0 else 0.0
+    return equity, held, fees
+
+
+def simulate(
+    open_: np.ndarray,
+    close: np.ndarray,
+    target: np.ndarray,
+    *,
+    fee_bps: float = 10.0,
+    slippage_bps: float = 5.0,
+    execution: str = "open",
+    initial_cash: float = 10_000.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the compiled loop on plain arrays.
+
+    Parameters
+    ----------
+    open_, close : np.ndarray
+        Candle open and close prices, float64, positive, in time order.
+    target : np.ndarray
+        Exposure decided at each candle's close (fraction of equity; 1 long, 0 flat,
+        negative short). The last candle's decision is never filled.
+    fee_bps, slippage_bps : float
+        Costs per unit of turnover, in basis points of the traded notional.
+    execution : {"open", "close"}
+        Fill on the next candle's open or on its close.
+    initial_cash : float
+        Starting equity, USD.
+
+    Returns
+    -------
+    equity : np.ndarray
+        Account value at each candle's close, USD.
+    held : np.ndarray
+        Exposure held at each candle's close (after drift), fraction of equity.
+    fees : np.ndarray
+        Fees and slippage paid on each candle, USD.
+    """
+    if execution not in EXECUTIONS:
+        raise ConfigError(f"execution must be 'open' or 'close'; got {execution!r}")
+    if fee_bps < 0 or slippage_bps < 0:
+        raise ConfigError("fee_bps and slippage_bps must be >= 0 (basis points per trade)")
+    cost_rate = (fee_bps + slippage_bps) / 10_000.0
+    return _simulate(np.ascontiguousarray(open_, dtype=np.float64),
+                     np.ascontiguousarray(close, dtype=np.float64),
+                     np.ascontiguousarray(target, dtype=np.float64), cost_rate,
+                     execution == "open", float(initial_cash))
+
+
+def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
+    """Validate candles for a backtest; one clear error for anything wrong.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame
+        OHLCV with a UTC ``open_time`` index (``backtests.load_prices``).
+    name : str
+        How to call it in messages (e.g. the symbol).
+
+    Returns
+    -------
+    pd.DataFrame
+        The same candles. Gaps in time are allowed: a position simply carries across them.
+    """
+    if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
+        raise DataContractError(f"{name} must be candles indexed by open time, as "
+                                "backtests.load_prices returns")
+    missing = [c for c in ("open", "close") if c not in prices]
+    if missing:
+        raise DataContractError(f"{name} lacks column(s) {missing}; candles need open and close")
+    if prices.index.tz is None:
+        raise DataContractError(f"{name} index must be tz-aware UTC; got tz=None. Use "
+                                "prices.tz_localize('UTC')")
+    if not prices.index.is_monotonic_increasing:
+        raise DataContractError(f"{name} candles are not in time order. Use prices.sort_index()")
+    if prices.index.has_duplicates:
+        first = prices.index[prices.index.duplicated()][0]
+        raise DataContractError(f"{name} has duplicate candles (first at {first}). Keep one: "
+                                "prices[~prices.index.duplicated(keep='last')]")
+    if len(prices) < 2:
+        raise DataContractError(f"{name} has {len(prices)} candle(s); a backtest needs at least 2")
+    for column in ("open", "close"):
+        values = prices[column].to_numpy(dtype="float64")
+        bad = ~(values > 0)
+        if bad.any():
+            when = prices.index[np.argmax(bad)]
+            raise DataContractError(f"{name} has a {column} price of {float(values[bad][0])} at "
+                                    f"{when}; prices must be positive numbers. Drop or repair "
+                                    "that candle")
+    return prices
