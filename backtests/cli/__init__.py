@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from backtests.cli.backtest import backtest
 from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
 from backtests.cli.data import data
 from backtests.cli.score import check_lookahead, score
@@ -36,6 +37,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff data status              what is stored, how old, where it came from
       riskoff score                    today's risk-off score and why
       riskoff score --since 2022-09-01 the score over time
+      riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
     """
     ctx.obj = Context(store_path=store_path, quiet=quiet, debug=debug)
 
@@ -43,6 +45,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
 riskoff.add_command(data)
 riskoff.add_command(score)
 riskoff.add_command(check_lookahead)
+riskoff.add_command(backtest)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,135 @@
+"""``riskoff backtest``."""
+
+from __future__ import annotations
+
+import warnings
+
+import click
+
+from backtests.cli.common import Context, console, print_json
+
+DEFAULT_SINCE = "2018-01-01"
+
+
+def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, weights_file):
+    """Scores and candles for a command: (scores, {symbol: candles}, notes)."""
+    from backtests.prices import load_prices
+    from signals.composite import risk_off_score
+    from signals.macro import load_macro
+
+    store = ctx.store()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        macro = load_macro(data_dir=data_dir, refresh=refresh, store=store)
+        scores = risk_off_score(macro, weights=weights_file)
+        prices = {symbol: load_prices(symbol, timeframe, exchange=exchange, data_dir=data_dir,
+                                      refresh=refresh, store=store) for symbol in symbols}
+    notes = list(dict.fromkeys(str(w.message) for w in caught
+                               if issubclass(w.category, UserWarning)))
+    return scores, prices, notes
+
+
+def common_options(func):
+    """The data options every backtesting command shares."""
+    options = [
+        click.option("--symbol", "symbols", multiple=True, default=("BTC/USDT",),
+                     show_default=True, help="ccxt symbol (repeatable: BTC/USDT and ETH/USDT)."),
+        click.option("--exchange", default="binance", show_default=True, help="ccxt exchange."),
+        click.option("--timeframe", default="1d", show_default=True, help="Candle length."),
+        click.option("--since", default=DEFAULT_SINCE, show_default=True, metavar="DATE",
+                     help="First candle."),
+        click.option("--until", metavar="DATE", help="Last candle (default: the latest)."),
+        click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
+                     help="Saved publisher and exchange files instead of the store."),
+        click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
+                     help="TOML file with a [weights] table for the score."),
+        click.option("--refresh", is_flag=True, help="Download what is new first."),
+        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                     show_default=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@common_options
+@click.option("--rule", default="threshold:70", show_default=True,
+              help="threshold:70, threshold:70:55, threshold:70:55:-0.5, linear:50:80, "
+                   "regime:calm=1,watch=1,stress=0.5,unwind=0.")
+@click.option("--fee-bps", default=10.0, show_default=True, help="Fees, bp of traded notional.")
+@click.option("--slippage-bps", default=5.0, show_default=True, help="Slippage, bp.")
+@click.option("--execution", type=click.Choice(["open", "close"]), default="open",
+              show_default=True, help="Fill on the next candle's open or close.")
+@click.option("--allow-short", is_flag=True, help="Allow a short hedge (negative exposure).")
+@click.pass_obj
+def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
+             refresh, fmt, rule, fee_bps, slippage_bps, execution, allow_short) -> None:
+    """Would the risk-off score have protected a BTC/ETH position? Rule against buy-and-hold.
+
+    \b
+    Examples:
+      riskoff backtest
+      riskoff backtest --symbol BTC/USDT --symbol ETH/USDT --rule threshold:70:55
+      riskoff backtest --timeframe 4h --since 2020-01-01 --rule linear:50:80 --format json
+    """
+    from backtests.backtest import run
+
+    scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
+                                        weights_file)
+    result = run(prices if len(prices) > 1 else next(iter(prices.values())), scores, rule=rule,
+                 fee_bps=fee_bps, slippage_bps=slippage_bps, execution=execution,
+                 allow_short=allow_short, start=since, end=until, timeframe=timeframe)
+    stats = result.stats
+    if fmt == "json":
+        print_json({"symbols": list(symbols), "timeframe": timeframe, "exchange": exchange,
+                    "rule": rule, "fee_bps": fee_bps, "slippage_bps": slippage_bps,
+                    "execution": execution, "stats": _stats_records(stats), "notes": notes})
+        return
+    _print_stats(stats, f"{', '.join(symbols)} {timeframe}, rule {rule}, costs "
+                 f"{fee_bps:g}+{slippage_bps:g} bp")
+    if not ctx.quiet:
+        err = console(stderr=True)
+        for note in notes:
+            err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    column = ("combined", "strategy") if len(symbols) > 1 else "strategy"
+    hold = ("combined", "buy_and_hold") if len(symbols) > 1 else "buy_and_hold"
+    console().print(
+        f"return {stats.loc['Return [%]', column]:.1f}% vs buy-and-hold "
+        f"{stats.loc['Return [%]', hold]:.1f}%; max drawdown "
+        f"{stats.loc['Max. Drawdown [%]', column]:.1f}% vs "
+        f"{stats.loc['Max. Drawdown [%]', hold]:.1f}%", highlight=False)
+
+
+def _stats_records(stats) -> dict:
+    """``{key: {column: value}}``, columns joined with '/' when they are pairs."""
+    out: dict = {}
+    for key, row in stats.iterrows():
+        out[key] = {("/".join(c) if isinstance(c, tuple) else c): v for c, v in row.items()}
+    return out
+
+
+def _format(value) -> str:
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, pd.Timedelta):
+        return f"{value.days} days"
+    if isinstance(value, float):
+        return "" if value != value else f"{value:,.2f}"
+    return str(value)
+
+
+def _print_stats(stats, title: str) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("")
+    for column in stats.columns:
+        name = " ".join(column) if isinstance(column, tuple) else column
+        table.add_column(name.replace("buy_and_hold", "buy & hold"), justify="right")
+    for key, row in stats.iterrows():
+        table.add_row(str(key), *(_format(v) for v in row))
+    console().print(table)
