@@ -8,6 +8,12 @@ Backtests
     :func:`run` (a rule on the score against candles, with buy-and-hold beside it),
     :class:`BacktestResult`, :class:`MultiBacktestResult`; rules :class:`Threshold`,
     :class:`Linear`, :class:`ByRegime`, :func:`parse_rule`.
+Does the score carry information?
+    :func:`evaluate` (rank IC with overlap-aware intervals, quantile and regime tables,
+    event study, drawdown warnings, threshold precision and recall), :func:`rank_ic`.
+Sweeps
+    :func:`sweep` (thresholds x smoothing in one compiled pass), :func:`grid_sweep`
+    (weights and component parameters, on local processes or a Dask cluster).
 """
 
 from __future__ import annotations
@@ -17,6 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "run": "backtests.backtest",
+    "evaluate": "backtests.evaluate",
+    "Evaluation": "backtests.evaluate",
+    "rank_ic": "backtests.evaluate",
+    "sweep": "backtests.sweep",
+    "grid_sweep": "backtests.sweep",
     "BacktestResult": "backtests.result",
     "MultiBacktestResult": "backtests.result",
     "Threshold": "backtests.rules",
@@ -31,21 +42,28 @@ _EXPORTS = {
 __all__ = [
     "BacktestResult",
     "ByRegime",
+    "Evaluation",
     "FallbackExchangeWarning",
     "Linear",
     "MultiBacktestResult",
     "StaleCandlesWarning",
     "Threshold",
+    "evaluate",
+    "grid_sweep",
     "load_prices",
     "parse_rule",
+    "rank_ic",
     "run",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
     from backtests.backtest import run
+    from backtests.evaluate import Evaluation, evaluate, rank_ic
     from backtests.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
     from backtests.result import BacktestResult, MultiBacktestResult
     from backtests.rules import ByRegime, Linear, Threshold, parse_rule
+    from backtests.sweep import grid_sweep, sweep
 
 
 def __getattr__(name: str) -> Any:
