@@ -13,7 +13,8 @@ Does the score carry information?
     event study, drawdown warnings, threshold precision and recall), :func:`rank_ic`.
 Sweeps
     :func:`sweep` (thresholds x smoothing in one compiled pass), :func:`grid_sweep`
-    (weights and component parameters, on local processes or a Dask cluster).
+    (weights and component parameters, on local processes or a Dask cluster),
+    :func:`walk_forward` (choose in-sample, judge out-of-sample, rolling or anchored).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _EXPORTS = {
     "rank_ic": "backtests.evaluate",
     "sweep": "backtests.sweep",
     "grid_sweep": "backtests.sweep",
+    "walk_forward": "backtests.walkforward",
+    "WalkForward": "backtests.walkforward",
     "BacktestResult": "backtests.result",
     "MultiBacktestResult": "backtests.result",
     "Threshold": "backtests.rules",
@@ -48,6 +51,7 @@ __all__ = [
     "MultiBacktestResult",
     "StaleCandlesWarning",
     "Threshold",
+    "WalkForward",
     "evaluate",
     "grid_sweep",
     "load_prices",
@@ -55,6 +59,7 @@ __all__ = [
     "rank_ic",
     "run",
     "sweep",
+    "walk_forward",
 ]
 
 if TYPE_CHECKING:
@@ -64,6 +69,7 @@ if TYPE_CHECKING:
     from backtests.result import BacktestResult, MultiBacktestResult
     from backtests.rules import ByRegime, Linear, Threshold, parse_rule
     from backtests.sweep import grid_sweep, sweep
+    from backtests.walkforward import WalkForward, walk_forward
 
 
 def __getattr__(name: str) -> Any:
