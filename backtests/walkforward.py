@@ -55,7 +55,7 @@ class WalkForward:
         rows = {metric: {"in_sample": self.splits[f"is_{metric}"].mean(),
                          "out_of_sample": self.splits[f"oos_{metric}"].mean()}
                 for metric in SWEEP_METRICS}
-        return pd.DataFrame(rows).T
+        return pd.DataFrame(rows).T.rename_axis("metric")
 
     def _repr_html_(self) -> str:
         return ("<h4>riskoff walk-forward</h4>" + self.summary().to_html() +

@@ -15,6 +15,7 @@ import click
 from backtests.cli.backtest import backtest
 from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
 from backtests.cli.data import data
+from backtests.cli.research import evaluate, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
 
 __all__ = ["main", "riskoff"]
@@ -46,6 +47,9 @@ riskoff.add_command(data)
 riskoff.add_command(score)
 riskoff.add_command(check_lookahead)
 riskoff.add_command(backtest)
+riskoff.add_command(evaluate)
+riskoff.add_command(sweep_command)
+riskoff.add_command(walkforward)
 
 
 def main(argv: list[str] | None = None) -> None:
