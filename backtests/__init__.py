@@ -15,6 +15,9 @@ Sweeps
     :func:`sweep` (thresholds x smoothing in one compiled pass), :func:`grid_sweep`
     (weights and component parameters, on local processes or a Dask cluster),
     :func:`walk_forward` (choose in-sample, judge out-of-sample, rolling or anchored).
+What if?
+    :func:`shocked_reading` (the score under imagined moves, :class:`Shocks`) and
+    :func:`find_analogs` (past days that looked alike, and what BTC/ETH did next).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ _EXPORTS = {
     "sweep": "backtests.sweep",
     "grid_sweep": "backtests.sweep",
     "walk_forward": "backtests.walkforward",
+    "Shocks": "backtests.shocks",
+    "shocked_reading": "backtests.shocks",
+    "find_analogs": "backtests.whatif",
     "WalkForward": "backtests.walkforward",
     "BacktestResult": "backtests.result",
     "MultiBacktestResult": "backtests.result",
@@ -49,15 +55,18 @@ __all__ = [
     "FallbackExchangeWarning",
     "Linear",
     "MultiBacktestResult",
+    "Shocks",
     "StaleCandlesWarning",
     "Threshold",
     "WalkForward",
     "evaluate",
+    "find_analogs",
     "grid_sweep",
     "load_prices",
     "parse_rule",
     "rank_ic",
     "run",
+    "shocked_reading",
     "sweep",
     "walk_forward",
 ]
@@ -68,8 +77,10 @@ if TYPE_CHECKING:
     from backtests.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
     from backtests.result import BacktestResult, MultiBacktestResult
     from backtests.rules import ByRegime, Linear, Threshold, parse_rule
+    from backtests.shocks import Shocks, shocked_reading
     from backtests.sweep import grid_sweep, sweep
     from backtests.walkforward import WalkForward, walk_forward
+    from backtests.whatif import find_analogs
 
 
 def __getattr__(name: str) -> Any:

@@ -41,3 +41,21 @@ def test_walkforward_json():
                              "--thresholds", "55,70,85", "--smoothing", "1", "--format", "json"))
     assert len(payload["splits"]) >= 6
     assert {row["metric"] for row in payload["summary"]} >= {"sharpe", "total_return"}
+
+
+def test_whatif_with_the_issues_example():
+    payload = json.loads(run("whatif", "--usdjpy", "-8%", "--ust10y", "+60bp",
+                             "--japan-holdings", "-3%", "--symbol", "BTC/USDT", "--k", "10",
+                             "--format", "json"))
+    assert payload["shocks"] == {"usdjpy": -8.0, "ust10y": 60.0, "japan_holdings": -3.0}
+    assert payload["shocked_score"] > payload["base_score"]
+    assert len(payload["analogs"]) == 10
+    assert {row["horizon"] for row in payload["summary"]} == {"7d", "30d", "90d"}
+
+
+def test_whatif_needs_a_move_and_a_known_unit():
+    result = CliRunner().invoke(riskoff, ["whatif"])
+    assert result.exit_code == 2 and "name at least one move" in result.output
+    result = CliRunner().invoke(riskoff, ["whatif", "--usdjpy", "-8bp"])
+    assert result.exit_code != 0
+    assert "usdjpy" in str(result.exception)

@@ -17,6 +17,7 @@ from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, con
 from backtests.cli.data import data
 from backtests.cli.research import evaluate, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
+from backtests.cli.whatif import whatif
 
 __all__ = ["main", "riskoff"]
 
@@ -50,6 +51,7 @@ riskoff.add_command(backtest)
 riskoff.add_command(evaluate)
 riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
+riskoff.add_command(whatif)
 
 
 def main(argv: list[str] | None = None) -> None:

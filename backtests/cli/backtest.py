@@ -12,7 +12,7 @@ DEFAULT_SINCE = "2018-01-01"
 
 
 def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, weights_file):
-    """Scores and candles for a command: (scores, {symbol: candles}, notes)."""
+    """Data for a command: (macro, scores, {symbol: candles}, notes)."""
     from backtests.prices import load_prices
     from signals.composite import risk_off_score
     from signals.macro import load_macro
@@ -26,7 +26,7 @@ def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, w
                                       refresh=refresh, store=store) for symbol in symbols}
     notes = list(dict.fromkeys(str(w.message) for w in caught
                                if issubclass(w.category, UserWarning)))
-    return scores, prices, notes
+    return macro, scores, prices, notes
 
 
 def common_options(func):
@@ -75,8 +75,8 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     """
     from backtests.backtest import run
 
-    scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
-                                        weights_file)
+    _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
+                                           refresh, weights_file)
     result = run(prices if len(prices) > 1 else next(iter(prices.values())), scores, rule=rule,
                  fee_bps=fee_bps, slippage_bps=slippage_bps, execution=execution,
                  allow_short=allow_short, start=since, end=until, timeframe=timeframe)

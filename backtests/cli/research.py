@@ -26,6 +26,11 @@ def parse_grid(text: str, option: str, *, integers: bool = False) -> list:
     return [int(v) for v in values] if integers else [float(v) for v in values]
 
 
+_FRACTIONS = {"total_return", "annualized_return", "max_drawdown", "precision", "recall",
+              "exposure_time", "mean", "median", "p10", "p90", "share_negative",
+              "mean_drawdown", "worst_drawdown", "overlap"}
+
+
 def _cells(column) -> list[str]:
     """One column as text: dates as days, integers plain, fractions as percent."""
     import pandas as pd
@@ -37,9 +42,10 @@ def _cells(column) -> list[str]:
                                                          "n", "trades", "smoothing"):
         return [str(int(v)) if pd.notna(v) else "" for v in column]
     if pd.api.types.is_float_dtype(column):
-        percent = name.startswith(("mean_", "median_", "total_return", "annualized_return",
-                                   "max_drawdown", "is_total", "oos_total", "is_max",
-                                   "oos_max", "precision", "recall", "exposure"))
+        percent = name in _FRACTIONS or name.startswith(
+            ("mean_", "median_", "is_total", "oos_total", "is_max", "oos_max", "is_annual",
+             "oos_annual", "is_exposure", "oos_exposure")) or " return " in name \
+            or " drawdown " in name
         text = "{:+.2%}" if percent else "{:,.3f}"
         return [text.format(v) if pd.notna(v) else "" for v in column]
     return [str(v) for v in column]
@@ -92,8 +98,8 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     """
     from backtests.evaluate import evaluate as run_evaluation
 
-    scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
-                                        weights_file)
+    _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
+                                           refresh, weights_file)
     days = tuple(int(d) for d in parse_grid(horizons, "--horizons", integers=True))
     result = run_evaluation(scores, _one_symbol(prices, "evaluate"), timeframe, horizons=days,
                             start=since, end=until, threshold=threshold, depth=depth)
@@ -145,8 +151,8 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
     """
     from backtests.sweep import sweep
 
-    scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
-                                    weights_file)
+    _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
+                                       weights_file)
     table = sweep(_one_symbol(prices, "sweep"), scores,
                   thresholds=parse_grid(thresholds, "--thresholds"),
                   smoothing=parse_grid(smoothing, "--smoothing", integers=True), band=band,
@@ -183,8 +189,8 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
     """
     from backtests.walkforward import walk_forward
 
-    scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
-                                    weights_file)
+    _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
+                                       weights_file)
     result = walk_forward(_one_symbol(prices, "walkforward"), scores, train=train,
                           test=test_length, anchored=anchored, objective=objective,
                           thresholds=parse_grid(thresholds, "--thresholds"),
