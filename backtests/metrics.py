@@ -255,8 +255,10 @@ def annualized_return(equity: pd.Series, periods_per_year: float) -> float:
     Counting bars, not calendar time, makes the result independent of missing candles'
     timestamps: a daily curve growing 0.1% a bar has ``1.001 ** 365 - 1``.
     """
-    ppy = _check_ppy(periods_per_year)
-    values = _check_equity(equity)
+    return _cagr(_check_equity(equity), _check_ppy(periods_per_year))
+
+
+def _cagr(values: np.ndarray, ppy: float) -> float:
     if values.size < 2:
         return math.nan
     with np.errstate(over="ignore"):
@@ -392,7 +394,10 @@ def max_drawdown(equity: pd.Series) -> Drawdown:
     DataContractError
         `equity` breaks the equity conventions or its index holds no times.
     """
-    values = _check_equity(equity, need_times=True)
+    return _drawdown(_check_equity(equity, need_times=True), equity.index)
+
+
+def _drawdown(values: np.ndarray, times: pd.DatetimeIndex) -> Drawdown:
     if values.size < 2:
         return Drawdown(depth=math.nan)
     running_peak = np.maximum.accumulate(values)
@@ -401,7 +406,6 @@ def max_drawdown(equity: pd.Series) -> Drawdown:
     depth = float(drawdown[trough])
     if depth >= 0.0:
         return Drawdown(depth=0.0, duration=pd.Timedelta(0))
-    times = equity.index
     peak = int(np.flatnonzero(values[: trough + 1] >= running_peak[trough])[-1])
     recovered = np.flatnonzero(values[trough + 1:] >= values[peak])
     recovery = times[trough + 1 + int(recovered[0])] if recovered.size else None
@@ -433,8 +437,12 @@ def calmar_ratio(equity: pd.Series, periods_per_year: float) -> float:
     ConfigError
         `periods_per_year` is not a positive number.
     """
-    cagr = annualized_return(equity, periods_per_year)
-    depth = max_drawdown(equity).depth
+    values = _check_equity(equity)
+    return _calmar(_cagr(values, _check_ppy(periods_per_year)),
+                   _drawdown(values, equity.index).depth)
+
+
+def _calmar(cagr: float, depth: float) -> float:
     if not depth < 0.0:
         return math.nan
     return float(cagr / abs(depth))
@@ -459,7 +467,10 @@ def exposure_time(exposure: pd.Series) -> float:
     DataContractError
         `exposure` is not a numeric Series or has NaN or infinite values.
     """
-    values = _check_exposure(exposure)
+    return _exposed_share(_check_exposure(exposure))
+
+
+def _exposed_share(values: np.ndarray) -> float:
     if values.size == 0:
         return math.nan
     return float(np.mean(np.abs(values) > _EXPOSURE_ATOL))
@@ -497,8 +508,10 @@ def annual_turnover(exposure: pd.Series, periods_per_year: float) -> float:
     partial one drifts) count as trading here; this measures how the target position
     moves, not the exact notional the engine traded.
     """
-    ppy = _check_ppy(periods_per_year)
-    values = _check_exposure(exposure)
+    return _turnover(_check_exposure(exposure), _check_ppy(periods_per_year))
+
+
+def _turnover(values: np.ndarray, ppy: float) -> float:
     if values.size < 2:
         return math.nan
     traded = float(np.sum(np.abs(np.diff(values, prepend=0.0))))

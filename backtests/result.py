@@ -40,25 +40,21 @@ def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
     active = in_force != 0
     edges = np.diff(np.concatenate([[False], active, [False]]).astype(np.int8))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    n = len(prices)
     fill = prices["open" if execution == "open" else "close"].to_numpy(dtype="float64")
-    last_close = float(prices["close"].iloc[-1])
-    index = prices.index
-    rows = []
+    still_open = stops >= n
+    last = np.minimum(stops, n - 1)
+    exit_price = np.where(still_open, prices["close"].to_numpy(dtype="float64")[-1], fill[last])
     cumulative_fees = np.concatenate([[0.0], np.cumsum(fees)])
-    for a, b in zip(starts, stops, strict=True):
-        still_open = b >= len(prices)
-        exit_price = last_close if still_open else fill[b]
-        direction = np.sign(in_force[a])
-        rows.append({
-            "entry_time": index[a], "exit_time": pd.NaT if still_open else index[b],
-            "entry_price": fill[a], "exit_price": exit_price, "exposure": in_force[a],
-            "return": direction * (exit_price / fill[a] - 1.0),
-            "fees": cumulative_fees[min(b, len(prices) - 1) + 1] - cumulative_fees[a],
-            "candles": int(b - a),
-        })
-    columns = ["entry_time", "exit_time", "entry_price", "exit_price", "exposure", "return",
-               "fees", "candles"]
-    return pd.DataFrame(rows, columns=columns)
+    index = prices.index
+    exit_time = pd.DatetimeIndex(index[last]).where(~still_open)
+    return pd.DataFrame({
+        "entry_time": index[starts], "exit_time": exit_time, "entry_price": fill[starts],
+        "exit_price": exit_price, "exposure": in_force[starts],
+        "return": np.sign(in_force[starts]) * (exit_price / fill[starts] - 1.0),
+        "fees": cumulative_fees[last + 1] - cumulative_fees[starts],
+        "candles": (stops - starts).astype(int),
+    })
 
 
 @dataclass

@@ -13,19 +13,18 @@ import pandas as pd
 
 from backtests.metrics import (
     _as_float_series,
+    _cagr,
+    _calmar,
     _check_equity,
     _check_exposure,
     _check_rate,
-    annual_turnover,
-    annualized_return,
+    _drawdown,
+    _exposed_share,
+    _turnover,
     annualized_volatility,
-    calmar_ratio,
-    exposure_time,
-    max_drawdown,
     periods_per_year,
     sharpe_ratio,
     sortino_ratio,
-    total_return,
 )
 from signals.errors import ConfigError, DataContractError
 from signals.times import timeframe_to_timedelta
@@ -71,11 +70,12 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
     return returns[~np.isnan(returns)]
 
 
-def _column(equity: pd.Series, ppy: float, *, exposure: pd.Series, trade_returns: np.ndarray,
-            fees_paid: float) -> list:
-    values = equity.to_numpy(dtype="float64")
+def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *, exposure: np.ndarray,
+            trade_returns: np.ndarray, fees_paid: float) -> list:
+    """One column of the table, from inputs already checked by :func:`stats_table`."""
     returns = values[1:] / values[:-1] - 1.0
-    drawdown = max_drawdown(equity)
+    drawdown = _drawdown(values, index)
+    cagr = _cagr(values, ppy)
     n_trades = int(trade_returns.size)
     has_trades = n_trades > 0
 
@@ -86,23 +86,23 @@ def _column(equity: pd.Series, ppy: float, *, exposure: pd.Series, trade_returns
         return pd.NaT if stamp is None else stamp
 
     return [
-        equity.index[0],
-        equity.index[-1],
-        equity.index[-1] - equity.index[0],
-        percent(exposure_time(exposure)),
+        index[0],
+        index[-1],
+        index[-1] - index[0],
+        percent(_exposed_share(exposure)),
         float(values[-1]),
         float(values.max()),
-        percent(total_return(equity)),
-        percent(annualized_return(equity, ppy)),
+        percent(values[-1] / values[0] - 1.0),
+        percent(cagr),
         percent(annualized_volatility(returns, ppy)),
         sharpe_ratio(returns, ppy),
         sortino_ratio(returns, ppy),
-        calmar_ratio(equity, ppy),
+        _calmar(cagr, drawdown.depth),
         percent(drawdown.depth),
         when(drawdown.peak),
         when(drawdown.trough),
         when(drawdown.duration),
-        annual_turnover(exposure, ppy),
+        _turnover(exposure, ppy),
         n_trades,
         percent(np.mean(trade_returns > 0)) if has_trades else math.nan,
         percent(np.max(trade_returns)) if has_trades else math.nan,
@@ -171,15 +171,15 @@ def stats_table(
         valid number.
     """
     ppy = periods_per_year(timeframe)
-    _check_equity(equity, need_times=True)
-    _check_equity(benchmark_equity, "benchmark_equity", need_times=True)
+    values = _check_equity(equity, need_times=True)
+    benchmark_values = _check_equity(benchmark_equity, "benchmark_equity", need_times=True)
     index = equity.index
     if len(index) < 2:
         raise DataContractError(f"equity has {len(index)} value(s); the stats table needs at "
                                 "least 2 bars. Run the backtest over a longer period")
     _check_same_index(benchmark_equity, "benchmark_equity", index)
     _check_same_index(_as_float_series(exposure, "exposure"), "exposure", index)
-    _check_exposure(exposure)
+    exposure_values = _check_exposure(exposure)
     fee_values = _as_float_series(fees, "fees")
     _check_same_index(fee_values, "fees", index)
     if not np.isfinite(fee_values.to_numpy()).all():
@@ -190,8 +190,8 @@ def stats_table(
     cash = _check_rate(initial_cash, "initial_cash")
     if cash <= 0:
         raise ConfigError(f"initial_cash must be a positive amount in USD; got {initial_cash!r}")
-    for argument, curve in (("equity", equity), ("benchmark_equity", benchmark_equity)):
-        first = float(curve.iloc[0])
+    for argument, curve in (("equity", values), ("benchmark_equity", benchmark_values)):
+        first = float(curve[0])
         if not math.isclose(first, cash, rel_tol=1e-9):
             raise DataContractError(
                 f"{argument} must start at initial_cash={cash:g} USD; its first value is "
@@ -206,11 +206,10 @@ def stats_table(
                                 f"{timeframe!r} ({bar}); pass the timeframe of the bars, "
                                 "or annualised figures would be wrong")
 
-    benchmark_total = total_return(benchmark_equity)
-    strategy = _column(equity, ppy, exposure=exposure, trade_returns=trade_returns,
-                       fees_paid=float(fee_values.sum()))
-    buy_and_hold = _column(benchmark_equity, ppy,
-                           exposure=pd.Series(1.0, index=index),
+    benchmark_total = benchmark_values[-1] / benchmark_values[0] - 1.0
+    strategy = _column(values, index, ppy, exposure=exposure_values,
+                       trade_returns=trade_returns, fees_paid=float(fee_values.sum()))
+    buy_and_hold = _column(benchmark_values, index, ppy, exposure=np.ones(len(index)),
                            trade_returns=np.array([benchmark_total]), fees_paid=bench_fees)
     return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
                         index=pd.Index(STATS_KEYS), dtype=object)
