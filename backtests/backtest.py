@@ -74,7 +74,7 @@ def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, 
     stats = stats_table(equity_frame["strategy"], equity_frame["buy_and_hold"],
                         exposure=exposure, trades=trades, fees=fee_series, timeframe=timeframe,
                         initial_cash=initial_cash, benchmark_fees=float(hold_fees.sum()))
-    settings = {"rule": rule, "timeframe": timeframe, **costs, "allow_short": allow_short,
+    settings = {"rule": str(rule), "timeframe": timeframe, **costs, "allow_short": allow_short,
                 "start": index[0], "end": index[-1]}
     return BacktestResult(symbol, timeframe, equity_frame, exposure,
                           pd.Series(target, index=index, name="target"), fee_series, trades,

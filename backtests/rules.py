@@ -97,6 +97,15 @@ class Threshold:
             raise ConfigError(f"reenter_below ({low}) must not be above exit_above "
                               f"({self.exit_above}); e.g. threshold:70:55")
 
+    def __str__(self) -> str:
+        parts = [self.exit_above]
+        if self.reenter_below is not None or self.risk_off != 0.0:
+            parts.append(self.exit_above if self.reenter_below is None else self.reenter_below)
+        if self.risk_off != 0.0:
+            parts.append(self.risk_off)
+        text = "threshold:" + ":".join(f"{p:g}" for p in parts)
+        return text + (f" (smoothed over {self.smoothing})" if self.smoothing > 1 else "")
+
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned score."""
         score = smooth(aligned["score"].to_numpy(dtype="float64"), self.smoothing)
@@ -133,6 +142,10 @@ class Linear:
             raise ConfigError(f"linear needs full_below < zero_above; got {self.full_below} "
                               f"and {self.zero_above}, e.g. linear:50:80")
 
+    def __str__(self) -> str:
+        text = f"linear:{self.full_below:g}:{self.zero_above:g}"
+        return text + (f" (smoothed over {self.smoothing})" if self.smoothing > 1 else "")
+
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned score."""
         score = smooth(aligned["score"].to_numpy(dtype="float64"), self.smoothing)
@@ -164,6 +177,9 @@ class ByRegime:
             if name not in known:
                 raise ConfigError(f"unknown regime {name!r}; regimes are {', '.join(known)}")
 
+    def __str__(self) -> str:
+        return "regime:" + ",".join(f"{k}={v:g}" for k, v in self.exposures.items())
+
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned regime."""
         from signals.composite import regime_of
@@ -186,6 +202,9 @@ class Custom:
     """
 
     func: Callable[[pd.DataFrame], object]
+
+    def __str__(self) -> str:
+        return f"custom:{getattr(self.func, '__name__', 'function')}"
 
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle, from the user's function."""

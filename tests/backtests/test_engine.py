@@ -195,3 +195,26 @@ def test_assets_starting_on_different_dates_hold_their_share_in_cash_until_then(
     before_eth = combined.loc[: "2021-02-19"]
     btc = result["BTC/USDT"].equity["strategy"].loc[: "2021-02-19"]
     np.testing.assert_allclose(before_eth, btc + 5_000.0)
+
+
+def test_results_plot_and_render_for_notebooks(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    prices = candles(120)
+    result = backtests.run(prices, scores_at_closes(prices, np.linspace(20, 90, 120)))
+    figure = result.plot()
+    assert len(figure.axes) == 3
+    assert figure.axes[0].get_yscale() == "log"
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert labels == ["buy and hold", "rule threshold:70"]
+    figure.savefig(tmp_path / "backtest.png")
+    assert (tmp_path / "backtest.png").stat().st_size > 10_000
+    html = result._repr_html_()
+    assert "<table" in html and "Sharpe Ratio" in html and "riskoff backtest" in html
+
+
+@pytest.mark.parametrize("text", ["threshold:70", "threshold:70:55", "threshold:70:55:-0.5",
+                                  "linear:50:80", "regime:calm=1,watch=1,stress=0.5,unwind=0"])
+def test_rules_print_as_the_text_they_parse_from(text):
+    assert str(parse_rule(text)) == text

@@ -1,0 +1,439 @@
+"""Backtest speed against peers, measured in one run on this machine.
+
+Run in an environment with the peers: ``pip install -e ".[bench]"`` then
+``python benchmarks/bench_backtest.py [--quick]`` (``--quick`` skips backtesting.py's
+optimizer, which takes minutes). Prints Markdown tables.
+
+Every implementation backtests the same long/flat rule on the same candles: flat from the
+candle after the score reaches 70 (fill at the next open), long again when it falls below,
+costs 15 bp of traded notional, starting with 10,000 USD. Where the peer's fill and cost
+model can match riskoff's exactly (the hand loop, numpy, pandas, vectorbt), final equity
+is cross-checked to 1e-10; backtesting.py and bt are checked to the tolerance their models
+allow (stated in the table).
+
+Measured:
+
+1. one backtest of 70,080 hourly candles: riskoff's public ``backtests.run`` (rule, fees,
+   equity, stats) and its compiled core, against a hand-written numba loop, numpy, pandas,
+   vectorbt (``Portfolio.from_signals`` + ``stats()``), backtesting.py and bt;
+2. the same on the real BTC/USDT 4h candles (2017-2023) with the real score;
+3. a 1,000-combination sweep (50 thresholds x 20 smoothing windows): riskoff's ``sweep``
+   against a hand-written numba loop, numpy, vectorbt's broadcast ``from_signals`` and
+   backtesting.py's ``optimize`` (with peak memory);
+4. the first call in a fresh process (JIT included, on-disk cache warm);
+5. how cost grows with candles (10k, 100k, 1M) and with combinations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+COST = 15 / 10_000
+CASH = 10_000.0
+EXIT = 70.0
+
+
+def synthetic(n: int, seed: int = 7):
+    """Hourly candles and a slowly moving score published at each candle's close."""
+    rng = np.random.default_rng(seed)
+    close = 20_000 * np.exp(np.cumsum(rng.normal(0, 0.006, n)))
+    open_ = np.concatenate([[close[0]], close[:-1]]) * np.exp(rng.normal(0, 0.0005, n))
+    index = pd.date_range("2016-01-01", periods=n, freq="1h", tz="UTC", name="open_time")
+    prices = pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.002,
+                           "low": np.minimum(open_, close) * 0.998, "close": close,
+                           "volume": 1.0}, index=index)
+    score = 50 + 25 * np.sin(np.arange(n) / 400) + rng.normal(0, 5, n)
+    scores = pd.Series(np.clip(score, 0, 100), index=index + pd.Timedelta("1h"), name="score")
+    return prices, scores
+
+
+def median_time(fn, repeats: int = 7) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --- the rule's target, shared by the peers that take positions rather than a score -------
+
+def long_flat_target(score: np.ndarray) -> np.ndarray:
+    """1 while the score is below EXIT at a candle's close, else 0 (NaN keeps the state)."""
+    out = np.empty(len(score))
+    state = 1.0
+    for t, s in enumerate(score):
+        if s == s:
+            state = 0.0 if s >= EXIT else 1.0
+        out[t] = state
+    return out
+
+
+@njit(cache=True)
+def hand_loop(open_, close, target, cost, cash):
+    """The practical single-core limit: one pass, long/flat, fill at the next open."""
+    units = 0.0
+    held = 0.0
+    for t in range(1, close.shape[0]):
+        want = target[t - 1]
+        if want != held:
+            if want > 0:
+                units = cash / (open_[t] * (1 + cost))
+                cash = 0.0
+            else:
+                cash = units * open_[t] * (1 - cost)
+                units = 0.0
+            held = want
+    return cash + units * close[-1]
+
+
+@njit(cache=True)
+def hand_sweep(open_, close, scores, thresholds, cost):
+    """Final equity for every (smoothed score row, threshold) with the hand loop."""
+    out = np.empty((scores.shape[0], thresholds.shape[0]))
+    for i in range(scores.shape[0]):
+        for j in range(thresholds.shape[0]):
+            cash, units, held = 1.0, 0.0, 1.0
+            units = 0.0
+            held = 0.0
+            want = 1.0
+            for t in range(1, close.shape[0]):
+                if want != held:
+                    if want > 0:
+                        units = cash / (open_[t] * (1 + cost))
+                        cash = 0.0
+                    else:
+                        cash = units * open_[t] * (1 - cost)
+                        units = 0.0
+                    held = want
+                s = scores[i, t]
+                if s == s:
+                    want = 0.0 if s >= thresholds[j] else 1.0
+            out[i, j] = cash + units * close[-1]
+    return out
+
+
+def numpy_equity(open_, close, target):
+    e_now = np.concatenate([[0.0], target[:-1]])
+    e_prev = np.concatenate([[0.0], e_now[:-1]])
+    prev_close = np.concatenate([[close[0]], close[:-1]])
+    gap = 1 + e_prev * (open_ / prev_close - 1)
+    trade = np.where(e_now > e_prev, 1 / (1 + COST), np.where(e_now < e_prev, 1 - COST, 1.0))
+    growth = gap * trade * (1 + e_now * (close / open_ - 1))
+    growth[0] = 1.0
+    return CASH * np.cumprod(growth)
+
+
+def pandas_equity(prices: pd.DataFrame, target: pd.Series) -> pd.Series:
+    e_now = target.shift(1, fill_value=0.0)
+    e_prev = e_now.shift(1, fill_value=0.0)
+    gap = 1 + e_prev * (prices["open"] / prices["close"].shift(1) - 1).fillna(0.0)
+    change = e_now - e_prev
+    trade = pd.Series(1.0, index=prices.index).mask(change > 0, 1 / (1 + COST)).mask(
+        change < 0, 1 - COST)
+    growth = gap * trade * (1 + e_now * (prices["close"] / prices["open"] - 1))
+    growth.iloc[0] = 1.0
+    return CASH * growth.cumprod()
+
+
+def vectorbt_run(prices, target):
+    import vectorbt as vbt
+
+    held = pd.Series(target, index=prices.index).shift(1, fill_value=0.0)
+    entries = (held > 0) & (held.shift(1, fill_value=0.0) == 0)
+    exits = (held == 0) & (held.shift(1, fill_value=0.0) > 0)
+    portfolio = vbt.Portfolio.from_signals(prices["close"], entries, exits,
+                                           price=prices["open"], fees=COST, init_cash=CASH,
+                                           freq="1h")
+    portfolio.stats(silence_warnings=True)
+    return float(portfolio.value().iloc[-1])
+
+
+def backtesting_run(prices, target):
+    from backtesting import Strategy
+    from backtesting.lib import FractionalBacktest
+
+    data = prices.rename(columns=str.title)
+
+    class Follow(Strategy):
+        def init(self):
+            self.target = self.I(lambda: target, name="target", plot=False)
+
+        def next(self):
+            if self.target[-1] > 0 and not self.position:
+                self.buy()
+            elif self.target[-1] == 0 and self.position:
+                self.position.close()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stats = FractionalBacktest(data.tz_localize(None), Follow, cash=CASH, commission=COST,
+                                   fractional_unit=1e-8, finalize_trades=True).run()
+    return float(stats["Equity Final [$]"])
+
+
+def bt_run(prices, target):
+    """bt trades and values at one price series: here the opens (compared accordingly)."""
+    import bt
+
+    weights = pd.DataFrame({"asset": target}, index=prices.index.tz_localize(None)).shift(1)
+    data = pd.DataFrame({"asset": prices["open"].to_numpy()}, index=weights.index)
+    strategy = bt.Strategy("follow", [bt.algos.WeighTarget(weights.fillna(0.0)),
+                                      bt.algos.Rebalance()])
+    test = bt.Backtest(strategy, data, initial_capital=CASH,
+                       commissions=lambda quantity, price: abs(quantity * price) * COST,
+                       integer_positions=False, progress_bar=False)
+    result = bt.run(test)
+    return float(result.prices.iloc[-1, 0] / 100 * CASH)
+
+
+def one_backtest(prices, scores, label: str) -> list[tuple]:
+    import backtests
+    from backtests.engine import simulate
+    from signals.align import align_to_bars
+
+    aligned = align_to_bars(scores.rename("score"), prices, "1h" if label == "synthetic"
+                            else "4h")["score"].to_numpy()
+    target = long_flat_target(aligned)
+    o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
+    timeframe = "1h" if label == "synthetic" else "4h"
+
+    def riskoff_run():
+        return backtests.run(prices, scores, rule="threshold:70", fee_bps=15, slippage_bps=0,
+                             timeframe=timeframe).equity["strategy"].iloc[-1]
+
+    reference = float(hand_loop(o, c, target, COST, CASH))
+    at_open = float(hand_loop(o, o, target, COST, CASH))  # bt's view: everything at the open
+    rows = []
+    exact = "same model, checked to 1e-10"
+    peers = [
+        ("riskoff backtests.run (rule, fees, equity, stats)", riskoff_run, exact),
+        ("riskoff simulation core", lambda: simulate(o, c, target, fee_bps=15,
+                                                     slippage_bps=0)[0][-1], exact),
+        ("hand-written numba loop", lambda: hand_loop(o, c, target, COST, CASH), exact),
+        ("numpy", lambda: numpy_equity(o, c, target)[-1], exact),
+        ("pandas", lambda: pandas_equity(prices, pd.Series(target, index=prices.index))
+         .iloc[-1], exact),
+        ("vectorbt from_signals + stats", lambda: vectorbt_run(prices, target), exact),
+        ("backtesting.py (FractionalBacktest)", lambda: backtesting_run(prices, target),
+         "buys 99.99% of equity (a size must be < 1) and rounds units to 1e-8"),
+        ("bt", lambda: bt_run(prices, target),
+         "fills and values at one series (the opens): compared with the loop valued there"),
+    ]
+    for name, fn, model in peers:
+        value = float(fn())  # warm-up (JIT), and the cross-check
+        error = abs(value / (at_open if name == "bt" else reference) - 1)
+        if model == exact and error > 1e-10:
+            raise AssertionError(f"{name}: final equity differs by {error:.1e} from the loop")
+        repeats = 1 if name.startswith(("backtesting", "bt")) else 7
+        rows.append((name, median_time(fn, repeats), error, model))
+    return rows
+
+
+def sweep_rows(prices, scores, quick: bool) -> list[tuple]:
+    from backtests.sweep import _smoothed, sweep
+    from signals.align import align_to_bars
+
+    thresholds = np.linspace(50, 99, 50)
+    windows = np.arange(1, 21)
+    aligned = align_to_bars(scores.rename("score"), prices, "1h")["score"].to_numpy()
+    smoothed = np.stack([aligned if w == 1 else _smoothed(aligned, w) for w in windows])
+    o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
+
+    def riskoff_sweep():
+        return sweep(prices, scores, thresholds=thresholds, smoothing=windows, fee_bps=15,
+                     slippage_bps=0, timeframe="1h")
+
+    def numpy_sweep():
+        out = np.empty((len(windows), len(thresholds)))
+        for i in range(len(windows)):
+            for j, level in enumerate(thresholds):
+                state = np.where(np.isnan(smoothed[i]), np.nan,
+                                 (smoothed[i] < level).astype(float))
+                target = pd.Series(state).ffill().fillna(1.0).to_numpy()
+                out[i, j] = numpy_equity(o, c, target)[-1] / CASH
+        return out
+
+    def vectorbt_sweep():
+        import vectorbt as vbt
+
+        columns = pd.MultiIndex.from_product([windows, thresholds], names=["w", "t"])
+        frame = pd.DataFrame(np.repeat(smoothed.T, len(thresholds), axis=1), index=prices.index,
+                             columns=columns)
+        level = np.tile(thresholds, len(windows))
+        target = (frame.ffill().fillna(0) < level).astype(float)
+        held = target.shift(1, fill_value=0.0)
+        entries = (held > 0) & (held.shift(1, fill_value=0.0) == 0)
+        exits = (held == 0) & (held.shift(1, fill_value=0.0) > 0)
+        portfolio = vbt.Portfolio.from_signals(prices["close"], entries, exits,
+                                               price=prices["open"], fees=COST, init_cash=1.0,
+                                               freq="1h")
+        return portfolio.total_return()
+
+    rows = []
+    hand = lambda: hand_sweep(o, c, smoothed, thresholds, COST)  # noqa: E731
+    for name, fn, repeats in [("riskoff sweep", riskoff_sweep, 3),
+                              ("hand-written numba loop", hand, 3),
+                              ("numpy", numpy_sweep, 1),
+                              ("vectorbt broadcast from_signals", vectorbt_sweep, 1)]:
+        fn()
+        tracemalloc.start()
+        fn()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows.append((name, median_time(fn, repeats), peak))
+    if not quick:
+        rows.append(("backtesting.py optimize (100 of the 1,000, x10)",
+                     10 * median_time(lambda: backtesting_optimize(prices, aligned), 1), np.nan))
+    return rows
+
+
+_OPTIMIZE_SCORE: np.ndarray = np.empty(0)  # module level: backtesting.py pickles strategies
+
+
+def _sweep_strategy():
+    from backtesting import Strategy
+
+    class SweepStrategy(Strategy):
+        level = 70
+        window = 1
+
+        def init(self):
+            smooth = pd.Series(_OPTIMIZE_SCORE).rolling(self.window, min_periods=1).mean()
+            self.score = self.I(lambda: smooth.to_numpy(), plot=False)
+
+        def next(self):
+            if self.score[-1] < self.level and not self.position:
+                self.buy()
+            elif self.score[-1] >= self.level and self.position:
+                self.position.close()
+
+    return SweepStrategy
+
+
+SweepStrategy = None  # built on first use, importable by backtesting.py's worker processes
+
+
+def backtesting_optimize(prices, aligned):
+    """backtesting.py's grid optimizer (its own multiprocessing, on both cores)."""
+    global _OPTIMIZE_SCORE, SweepStrategy
+    from backtesting.lib import FractionalBacktest
+
+    _OPTIMIZE_SCORE = aligned
+    if SweepStrategy is None:
+        SweepStrategy = _sweep_strategy()
+        SweepStrategy.__qualname__ = "SweepStrategy"
+        SweepStrategy.__module__ = __name__
+    data = prices.rename(columns=str.title).tz_localize(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        FractionalBacktest(data, SweepStrategy, cash=CASH, commission=COST,
+                           fractional_unit=1e-8).optimize(level=list(range(50, 100, 5)),
+                                                          window=list(range(1, 21, 2)),
+                                                          maximize="Equity Final [$]")
+
+
+def first_call(python: str = sys.executable) -> float:
+    code = ("import time; t=time.perf_counter(); import numpy as np, pandas as pd, backtests;"
+            "i=pd.date_range('2020',periods=500,freq='1D',tz='UTC');"
+            "p=pd.DataFrame({'open':np.linspace(1,2,500),'close':np.linspace(1,2,500)},index=i);"
+            "s=pd.Series(np.linspace(0,100,500),index=i+pd.Timedelta('1D'));"
+            "backtests.run(p,s); print(time.perf_counter()-t)")
+    subprocess.run([python, "-c", code], check=True, capture_output=True)  # warm the cache
+    runs = [float(subprocess.run([python, "-c", code], check=True, capture_output=True,
+                                 text=True).stdout) for _ in range(5)]
+    return statistics.median(runs)
+
+
+def scaling() -> list[tuple]:
+    import backtests
+    from backtests.sweep import sweep
+
+    rows = []
+    for n in (10_000, 100_000, 1_000_000):
+        prices, scores = synthetic(n, seed=3)
+        one = median_time(lambda p=prices, s=scores: backtests.run(p, s, timeframe="1h"), 3)
+        many = median_time(lambda p=prices, s=scores: sweep(
+            p, s, thresholds=np.linspace(50, 99, 10), smoothing=range(1, 11), timeframe="1h"), 3)
+        rows.append((n, one, many))
+    return rows
+
+
+def real_4h():
+    import signals
+    from backtests.candle_files import read_candle_file
+
+    path = ROOT.parent / "shared" / "data" / "crypto" / "binance_BTCUSDT_4h.csv"
+    if not path.exists():
+        return None
+    prices, _ = read_candle_file(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = signals.risk_off_score(signals.load_macro())["score"]
+    return prices, scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip backtesting.py's optimizer")
+    parser.add_argument("--first-call-python", default=str(ROOT / ".venv" / "bin" / "python"),
+                        help="interpreter of an environment with riskoff alone, for the "
+                             "first-call time users see")
+    args = parser.parse_args()
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # peers' progress bars
+    prices, scores = synthetic(70_080)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores (one thread used), Python "
+          f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
+          f"{time.strftime('%Y-%m-%d')}\n")
+    for label, data in (("synthetic", (prices, scores)), ("real BTC/USDT 4h", real_4h())):
+        if data is None:
+            continue
+        rows = one_backtest(*data, label)
+        ours = rows[0][1]
+        print(f"### One backtest, {label} ({len(data[0]):,} candles)\n")
+        print("| implementation | time | vs riskoff backtests.run | final equity vs hand loop "
+              "| model |")
+        print("|---|---|---|---|---|")
+        for name, seconds, error, model in rows:
+            print(f"| {name} | {seconds * 1000:.2f} ms | {seconds / ours:.2f}x | {error:.1e} "
+                  f"| {model} |")
+        print()
+    print("### 1,000-combination sweep (50 thresholds x 20 smoothing windows, 70,080 candles)\n")
+    rows = sweep_rows(prices, scores, args.quick)
+    ours = rows[0][1]
+    print("| implementation | time | vs riskoff sweep | peak memory |")
+    print("|---|---|---|---|")
+    for name, seconds, peak in rows:
+        memory = "" if peak != peak else f"{peak / 1e6:,.0f} MB"
+        print(f"| {name} | {seconds * 1000:,.0f} ms | {seconds / ours:.2f}x | {memory} |")
+    print("\n### First call in a fresh process (imports and JIT, on-disk cache warm)\n")
+    print("| environment | time | target |\n|---|---|---|")
+    for label, python in (("this one (riskoff and the peers)", sys.executable),
+                          ("riskoff alone (" + args.first_call_python + ")",
+                           args.first_call_python)):
+        if Path(python).exists():
+            print(f"| {label} | {first_call(python) * 1000:.0f} ms | < 500 ms |")
+    print()
+    print("### Scaling\n\n| candles | backtests.run | 100-combination sweep |\n|---|---|---|")
+    for n, one, many in scaling():
+        print(f"| {n:,} | {one * 1000:.1f} ms | {many * 1000:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
