@@ -43,3 +43,11 @@ def test_a_missing_symbol_offline_is_a_clear_error(capsys, monkeypatch):
         main(["backtest", "--symbol", "SOL/USDT"])
     assert exit_info.value.code == 1
     assert "SOL/USDT" in capsys.readouterr().err
+
+
+def test_backtest_writes_an_html_report_when_asked(tmp_path):
+    path = tmp_path / "bt.html"
+    result = run("backtest", "--report", str(path))
+    assert result.exit_code == 0
+    page = path.read_text(encoding="utf-8")
+    assert 'id="chart-backtest"' in page and "Sharpe Ratio" in page

@@ -15,6 +15,7 @@ import click
 from backtests.cli.backtest import backtest
 from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
 from backtests.cli.data import data
+from backtests.cli.report import report
 from backtests.cli.research import evaluate, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
 from backtests.cli.whatif import whatif
@@ -52,6 +53,7 @@ riskoff.add_command(evaluate)
 riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)
+riskoff.add_command(report)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,6 +10,17 @@ from backtests.cli.common import Context, console, print_json
 
 DEFAULT_SINCE = "2018-01-01"
 
+REPORT_OPTION = click.option("--report", type=click.Path(dir_okay=False),
+                             help="Also write a self-contained HTML report to this file.")
+
+
+def save_report(path: str, scores, prices: dict, notes, **pieces) -> None:
+    """Write the HTML report of a command's results and say where."""
+    from backtests.report import build_report
+
+    report = build_report(scores, prices, notes=notes, **pieces)
+    console(stderr=True).print(f"report: {report.save(path)}", highlight=False)
+
 
 def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, weights_file):
     """Data for a command: (macro, scores, {symbol: candles}, notes)."""
@@ -29,10 +40,12 @@ def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, w
     return macro, scores, prices, notes
 
 
-def common_options(func):
-    """The data options every backtesting command shares."""
+def common_options(func=None, *, symbols=("BTC/USDT",)):
+    """The data options every backtesting command shares (`symbols`: the default symbols)."""
+    if func is None:
+        return lambda f: common_options(f, symbols=symbols)
     options = [
-        click.option("--symbol", "symbols", multiple=True, default=("BTC/USDT",),
+        click.option("--symbol", "symbols", multiple=True, default=symbols,
                      show_default=True, help="ccxt symbol (repeatable: BTC/USDT and ETH/USDT)."),
         click.option("--exchange", default="binance", show_default=True, help="ccxt exchange."),
         click.option("--timeframe", default="1d", show_default=True, help="Candle length."),
@@ -62,9 +75,11 @@ def common_options(func):
 @click.option("--execution", type=click.Choice(["open", "close"]), default="open",
               show_default=True, help="Fill on the next candle's open or close.")
 @click.option("--allow-short", is_flag=True, help="Allow a short hedge (negative exposure).")
+@REPORT_OPTION
 @click.pass_obj
 def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
-             refresh, fmt, rule, fee_bps, slippage_bps, execution, allow_short) -> None:
+             refresh, fmt, rule, fee_bps, slippage_bps, execution, allow_short,
+             report) -> None:
     """Would the risk-off score have protected a BTC/ETH position? Rule against buy-and-hold.
 
     \b
@@ -81,6 +96,8 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
                  fee_bps=fee_bps, slippage_bps=slippage_bps, execution=execution,
                  allow_short=allow_short, start=since, end=until, timeframe=timeframe)
     stats = result.stats
+    if report:
+        save_report(report, scores, prices, notes, backtest=result)
     if fmt == "json":
         print_json({"symbols": list(symbols), "timeframe": timeframe, "exchange": exchange,
                     "rule": rule, "fee_bps": fee_bps, "slippage_bps": slippage_bps,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from backtests.cli.backtest import _print_stats, common_options, load_inputs
+from backtests.cli.backtest import (
+    REPORT_OPTION,
+    _print_stats,
+    common_options,
+    load_inputs,
+    save_report,
+)
 from backtests.cli.common import Context, console, print_json
 
 
@@ -82,9 +88,10 @@ def _one_symbol(prices: dict, command: str):
               help="Drawdown depth that counts as an event (0.20 = 20%).")
 @click.option("--horizons", default="1,3,7,30", show_default=True,
               help="Forward-return horizons in days.")
+@REPORT_OPTION
 @click.pass_obj
 def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
-             refresh, fmt, threshold, depth, horizons) -> None:
+             refresh, fmt, threshold, depth, horizons, report) -> None:
     """Does the score carry information about BTC/ETH? IC, quantiles, events, warnings.
 
     The score is risk-off, so information shows as a *negative* rank IC with forward
@@ -103,6 +110,8 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     days = tuple(int(d) for d in parse_grid(horizons, "--horizons", integers=True))
     result = run_evaluation(scores, _one_symbol(prices, "evaluate"), timeframe, horizons=days,
                             start=since, end=until, threshold=threshold, depth=depth)
+    if report:
+        save_report(report, scores, prices, notes, evaluation=result)
     if fmt == "json":
         print_json({"summary": result.summary(), "ic": _records(result.ic),
                     "quantiles": _records(result.quantiles.reset_index()),
@@ -137,10 +146,11 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
 @click.option("--top", default=15, show_default=True, help="Rows to show in the table.")
 @click.option("--fee-bps", default=10.0, show_default=True)
 @click.option("--slippage-bps", default=5.0, show_default=True)
+@REPORT_OPTION
 @click.pass_obj
 def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
                   weights_file, refresh, fmt, thresholds, smoothing, band, sort_by, top,
-                  fee_bps, slippage_bps) -> None:
+                  fee_bps, slippage_bps, report) -> None:
     """Every threshold x smoothing of the threshold rule in one compiled pass.
 
     \b
@@ -151,14 +161,16 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
     """
     from backtests.sweep import sweep
 
-    _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
-                                       weights_file)
+    _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
+                                           refresh, weights_file)
     table = sweep(_one_symbol(prices, "sweep"), scores,
                   thresholds=parse_grid(thresholds, "--thresholds"),
                   smoothing=parse_grid(smoothing, "--smoothing", integers=True), band=band,
                   fee_bps=fee_bps, slippage_bps=slippage_bps, start=since, end=until,
                   timeframe=timeframe)
     table = table.sort_values(sort_by, ascending=False, ignore_index=True)
+    if report:
+        save_report(report, scores, prices, notes, sweep=table)
     if fmt == "json":
         print_json({"rows": _records(table)})
         return
