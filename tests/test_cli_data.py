@@ -68,3 +68,31 @@ def test_status_lists_bundled_candles_and_data_dir_candle_files(shared_data, tmp
     assert candles[("binance", "BTC/USDT", "1d", "bundled")]["rows"] == 2328
     kucoin = candles[("kucoin", "ETH/USDT", "1h", "file kucoin_ETH_USDT_1h.csv")]
     assert kucoin["last_open"].startswith("2023-12-31T23:00")
+
+
+def test_a_mistyped_command_or_option_suggests_the_closest_and_exits_1(capsys):
+    for argv, hint in ((["backtst"], "Did you mean 'backtest'"),
+                       (["backtest", "--symbl", "BTC/USDT"], "Did you mean '--symbol'")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 1
+        assert hint in capsys.readouterr().err
+
+
+def test_ctrl_c_during_an_update_keeps_the_store_and_says_so(capsys, monkeypatch):
+    from signals.sources import fred
+
+    calls = []
+
+    def interrupted(code, session=None, since=None):
+        calls.append(code)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fred, "fetch_series", interrupted)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "update", "--source", "fred", "--no-prices"])
+    assert exit_info.value.code == 130 and calls == ["DGS3MO"]
+    assert "interrupted; everything stored before was kept" in capsys.readouterr().err
+    from signals import Store
+
+    assert Store().bundled_tag() is not None  # the store is still readable

@@ -63,17 +63,14 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         riskoff.main(args=argv, prog_name="riskoff", standalone_mode=False)
-    except click.exceptions.Abort:
-        console(stderr=True).print("interrupted")
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        console(stderr=True).print("interrupted; everything stored before was kept")
         sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # bad command, option or value: a user error
         exc.show()
-        sys.exit(EXIT_USER_ERROR if exc.exit_code == 1 else exc.exit_code)
+        sys.exit(EXIT_USER_ERROR)
     except RiskoffError as exc:
         if debug:
             raise
         console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(EXIT_USER_ERROR)
-    except KeyboardInterrupt:
-        console(stderr=True).print("interrupted; everything stored before was kept")
-        sys.exit(EXIT_INTERRUPTED)
