@@ -14,6 +14,7 @@ import click
 
 from backtests.cli.backtest import backtest
 from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, console
+from backtests.cli.config import config, load_config
 from backtests.cli.data import data
 from backtests.cli.report import report
 from backtests.cli.research import evaluate, sweep_command, walkforward
@@ -54,6 +55,7 @@ riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)
 riskoff.add_command(report)
+riskoff.add_command(config)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        riskoff.main(args=argv, prog_name="riskoff", standalone_mode=False)
+        default_map, _ = load_config(riskoff)
+        riskoff.main(args=argv, prog_name="riskoff", standalone_mode=False,
+                     default_map=default_map)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         console(stderr=True).print("interrupted; everything stored before was kept")
         sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,169 @@
+"""``riskoff.toml``: defaults for command options, and ``riskoff config show``.
+
+Two files are read, the later winning: the user's (``platformdirs.user_config_dir("riskoff")
+/ riskoff.toml``), then the project's (``./riskoff.toml``). Flags on the command line win
+over both. Tables name commands, keys name their options exactly as on the command line
+(``fee-bps`` or ``fee_bps``); top-level keys set the global options::
+
+    store = "~/riskoff-data"
+
+    [backtest]
+    symbol = ["BTC/USDT", "ETH/USDT"]
+    rule = "threshold:70:55"
+    fee-bps = 8
+
+    [data.update]
+    source = ["mof", "fred"]
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+
+import click
+
+from signals.errors import ConfigError
+
+__all__ = ["config_files", "load_config"]
+
+CONFIG_NAME = "riskoff.toml"
+
+
+def config_files() -> list[Path]:
+    """The configuration files that exist, lowest precedence first."""
+    from platformdirs import user_config_dir
+
+    candidates = [Path(user_config_dir("riskoff")) / CONFIG_NAME, Path.cwd() / CONFIG_NAME]
+    return [path for path in dict.fromkeys(candidates) if path.is_file()]
+
+
+def _label(path: Path) -> str:
+    """``./riskoff.toml`` for the project's file, ``~/...`` under the home folder."""
+    if path == Path.cwd() / CONFIG_NAME:
+        return f"./{CONFIG_NAME}"
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def _options(command: click.Command) -> dict[str, click.Parameter]:
+    """Option spellings (``fee-bps``, ``fee_bps``, ``symbol``) -> the click parameter."""
+    names: dict[str, click.Parameter] = {}
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        for flag in param.opts:
+            bare = flag.lstrip("-")
+            names[bare] = names[bare.replace("-", "_")] = param
+    return names
+
+
+def _apply(command: click.Command, table: dict, path: Path, where: tuple[str, ...],
+           defaults: dict, sources: dict) -> None:
+    options = _options(command)
+    subcommands = command.commands if isinstance(command, click.Group) else {}
+    for key, value in table.items():
+        if isinstance(value, dict) and key in subcommands:
+            _apply(subcommands[key], value, path, (*where, key),
+                   defaults.setdefault(key, {}), sources)
+            continue
+        param = options.get(key)
+        if param is None:
+            known = sorted({*subcommands, *(p.opts[0].lstrip("-") for p in options.values())})
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            section = " ".join(where) or "the top level"
+            raise ConfigError(f"{path}: {key!r} is not an option of {section}.{hint} "
+                              f"Options there: {', '.join(known)}")
+        defaults[param.name] = value
+        sources[(*where, param.name)] = _label(path)
+
+
+def load_config(root: click.Group, files: list[Path] | None = None) -> tuple[dict, dict]:
+    """The click ``default_map`` from the configuration files, and where each value came from.
+
+    Parameters
+    ----------
+    root : click.Group
+        The ``riskoff`` command.
+    files : list of Path, optional
+        Default :func:`config_files`.
+
+    Returns
+    -------
+    default_map : dict
+        Nested by command, keyed by parameter name.
+    sources : dict
+        ``{(command, ..., parameter): file}``.
+    """
+    defaults: dict = {}
+    sources: dict = {}
+    for path in config_files() if files is None else files:
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        _apply(root, table, path, (), defaults, sources)
+    return defaults, sources
+
+
+def _shown(param: click.Option, value) -> str:
+    """A default as people read it: flags false, unset options "(not set)"."""
+    if value is None or type(value).__name__ == "Sentinel":
+        return "false" if param.is_flag else "(not set)"
+    return repr(value)
+
+
+@click.group()
+def config() -> None:
+    """Show the configuration riskoff.toml gives the commands."""
+
+
+@config.command()
+@click.argument("command", required=False)
+@click.pass_context
+def show(ctx: click.Context, command: str | None) -> None:
+    """Every option's effective default and where it came from (built-in or a file).
+
+    \b
+    Examples:
+      riskoff config show
+      riskoff config show backtest
+    """
+    from rich import box
+    from rich.table import Table
+
+    from backtests.cli.common import console
+
+    root = ctx.find_root().command
+    _, sources = load_config(root)
+    default_map = ctx.find_root().default_map or {}
+    table = Table(box=box.SIMPLE_HEAD, title="files: " + (", ".join(
+        str(p) for p in config_files()) or "none (built-in defaults only)"),
+        title_justify="left")
+    for column in ("command", "option", "value", "from"):
+        table.add_column(column)
+
+    def walk(cmd: click.Command, path: tuple[str, ...], values: dict) -> None:
+        for param in cmd.params:
+            if isinstance(param, click.Option) and not param.hidden and param.name != "help":
+                key = (*path, param.name)
+                table.add_row(" ".join(path) or "riskoff", param.opts[0],
+                              _shown(param, values.get(param.name, param.default)),
+                              sources.get(key, "built-in"))
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                if name != "config":
+                    walk(sub, (*path, name), values.get(name, {}))
+
+    if command is None:
+        walk(root, (), default_map)
+    else:
+        sub = root.commands.get(command)
+        if sub is None:
+            raise click.BadParameter(f"no command {command!r}", param_hint="COMMAND")
+        walk(sub, (command,), default_map.get(command, {}))
+    console().print(table)

@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from backtests.cli import main
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+    return tmp_path
+
+
+def test_a_project_file_sets_defaults_and_flags_override_it(project, capsys):
+    (project / "riskoff.toml").write_text(
+        '[backtest]\nrule = "threshold:70:55"\nfee-bps = 8\n\n[score]\nformat = "json"\n')
+    main(["backtest", "--format", "json"])
+    first = json.loads(capsys.readouterr().out)
+    assert first["rule"] == "threshold:70:55" and first["fee_bps"] == 8
+    main(["backtest", "--format", "json", "--rule", "threshold:80"])
+    assert json.loads(capsys.readouterr().out)["rule"] == "threshold:80"
+    main(["score"])
+    assert "score" in json.loads(capsys.readouterr().out)
+
+
+def test_the_project_file_wins_over_the_users(project, capsys):
+    user = project / "user-config" / "riskoff"
+    user.mkdir(parents=True)
+    (user / "riskoff.toml").write_text('[backtest]\nrule = "linear:50:80"\nfee-bps = 3\n')
+    (project / "riskoff.toml").write_text('[backtest]\nrule = "threshold:65"\n')
+    main(["config", "show", "backtest"])
+    out = capsys.readouterr().out
+    rows = {line.split()[1]: line for line in out.splitlines() if line.strip().startswith(
+        "backtest ")}
+    assert "'threshold:65'" in rows["--rule"] and "./riskoff.toml" in rows["--rule"]
+    assert " 3 " in rows["--fee-bps"] and "built-in" in rows["--exchange"]
+    from backtests.cli import riskoff
+    from backtests.cli.config import load_config
+
+    defaults, sources = load_config(riskoff)
+    assert defaults["backtest"] == {"rule": "threshold:65", "fee_bps": 3}
+    assert sources[("backtest", "rule")] == "./riskoff.toml"
+    assert sources[("backtest", "fee_bps")].endswith("user-config/riskoff/riskoff.toml")
+
+
+def test_an_unknown_key_names_the_file_the_command_and_the_closest_option(project, capsys):
+    (project / "riskoff.toml").write_text('[backtest]\nfee_bsp = 8\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "'fee_bsp' is not an option of backtest. Did you mean 'fee-bps'?" in err
+
+
+def test_a_broken_file_is_one_line(project, capsys):
+    (project / "riskoff.toml").write_text("[backtest\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score"])
+    assert exit_info.value.code == 1 and "not valid TOML" in capsys.readouterr().err
