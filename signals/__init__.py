@@ -21,6 +21,9 @@ Components (each positive = risk-off, raw units; see :mod:`signals.registry`)
 Honest time
     :func:`align_to_bars` (scores onto candles at their close), :func:`check_lookahead`
     (does a signal change its past when the future is cut off?).
+Writing your own component
+    :func:`asof_frame` (several series side by side, each as known at every time),
+    :func:`check_series` (the input checks every signal runs).
 Errors
     :class:`RiskoffError` and its children :class:`DataSourceError`,
     :class:`DataContractError`, :class:`ConfigError`.
@@ -52,6 +55,8 @@ _EXPORTS = {
     "components": "signals.registry",
     "Component": "signals.registry",
     "align_to_bars": "signals.align",
+    "asof_frame": "signals.combine",
+    "check_series": "signals.validate",
     "check_lookahead": "signals.lookahead",
     "LookaheadReport": "signals.lookahead",
     "load_macro": "signals.macro",
@@ -77,6 +82,7 @@ __all__ = [
     "Store",
     "Weights",
     "align_to_bars",
+    "asof_frame",
     "audjpy_drop",
     "boj_hike_pricing",
     "carry_compression",
@@ -84,6 +90,7 @@ __all__ = [
     "cftc_crowded_short",
     "cftc_short_covering",
     "check_lookahead",
+    "check_series",
     "component_readings",
     "components",
     "japan_treasury_selling",
@@ -110,6 +117,7 @@ if TYPE_CHECKING:
         cftc_crowded_short,
         cftc_short_covering,
     )
+    from signals.combine import asof_frame
     from signals.composite import REGIMES, component_readings, risk_off_score
     from signals.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
     from signals.errors import ConfigError, DataContractError, DataSourceError, RiskoffError
@@ -125,6 +133,7 @@ if TYPE_CHECKING:
     from signals.registry import Component, components
     from signals.store import Store
     from signals.treasuries import move_level, ust_realized_vol, ust_yield_spike
+    from signals.validate import check_series
     from signals.weights import Weights
     from signals.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
 

@@ -7,11 +7,17 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def run_example(name: str, tmp_path) -> str:
-    env = {"RISKOFF_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
-    done = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True,
-                          text=True, env=env, timeout=300)
+def offline_env(tmp_path) -> dict:
+    """An empty store, the venv's commands first on PATH, and every proxy on a closed port."""
+    return {"RISKOFF_HOME": str(tmp_path / "home"), "HOME": str(tmp_path),
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "MPLBACKEND": "Agg",
+            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+
+
+def run_example(name: str, tmp_path, *args: str) -> str:
+    command = ["bash"] if name.endswith(".sh") else [sys.executable]
+    done = subprocess.run([*command, str(EXAMPLES / name), *args], capture_output=True,
+                          text=True, env=offline_env(tmp_path), timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -23,3 +29,40 @@ def test_score_episodes_prints_its_table(tmp_path):
     assert len(rows) == 10
     assert all(0 <= float(row[2]) <= 100 for row in rows)
     assert {row[3] for row in rows} <= {"calm", "watch", "stress", "unwind"}
+
+
+def test_the_risk_gate_refuses_in_an_unwind_and_says_how_old_the_reading_is(tmp_path):
+    lines = run_example("risk_gate.py", tmp_path).splitlines()
+    assert lines[0].startswith("2022-12-28: stay out: score") and "(unwind)" in lines[0]
+    assert lines[1].startswith("now: ") and "STALE" in lines[1]  # bundled data are old
+
+
+def test_a_custom_signal_is_checked_registered_and_scored(tmp_path):
+    out = run_example("custom_signal.py", tmp_path)
+    assert "lookahead check: ok" in out
+    assert "of which the new component" in out
+
+
+def test_the_command_line_script_backtests_btc_and_eth_with_a_report(tmp_path):
+    out = run_example("backtest_btc_eth.sh", tmp_path, str(tmp_path / "report.html"))
+    assert "BTC/USDT, ETH/USDT 1d, rule threshold:70:55" in out
+    assert "rank IC" in out and "combinations, best 5" in out
+    assert (tmp_path / "report.html").stat().st_size > 100_000
+
+
+def test_the_research_notebook_runs_on_a_real_kernel(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    for key, value in offline_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MPLBACKEND")  # the kernel's inline backend shows the charts
+    notebook = nbformat.read(EXAMPLES / "research.ipynb", as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("Sharpe Ratio" in h for h in html)  # the backtest displayed itself
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # charts were drawn
