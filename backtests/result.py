@@ -104,9 +104,14 @@ class BacktestResult:
                 f"({b['Max. Drawdown [%]']:.1f}%), {s['# Trades']} trades>")
 
     def _repr_html_(self) -> str:
-        title = (f"<h4>riskoff backtest: {self.symbol} {self.timeframe}, rule "
-                 f"<code>{self.settings.get('rule')}</code></h4>")
-        return title + self.stats.to_html()
+        from backtests.report import Section
+        from backtests.report_charts import equity_chart
+
+        rule = self.settings.get("rule")
+        chart = Section("backtest", f"riskoff backtest: {self.symbol} {self.timeframe}, "
+                        f"rule {rule}", equity_chart({self.symbol: self.equity}, str(rule)),
+                        self.stats.to_html())
+        return chart.to_html()
 
     def plot(self, ax=None):
         """Equity and drawdown against buy-and-hold, with the score, in matplotlib.
@@ -153,4 +158,10 @@ class MultiBacktestResult:
         return f"<MultiBacktestResult: {parts}>"
 
     def _repr_html_(self) -> str:
-        return "<h4>riskoff backtest, several assets</h4>" + self.stats.to_html()
+        from backtests.report import Section
+        from backtests.report_charts import equity_chart
+
+        rule = next(iter(self.results.values())).settings.get("rule")
+        curves = {k: r.equity for k, r in self.results.items()}
+        return Section("backtest", f"riskoff backtest, several assets, rule {rule}",
+                       equity_chart(curves, str(rule)), self.stats.to_html()).to_html()

@@ -6,7 +6,7 @@ import warnings
 
 import click
 
-from backtests.cli.common import Context, console, print_json
+from backtests.cli.common import Context, console, print_csv, print_json
 
 DEFAULT_SINCE = "2018-01-01"
 
@@ -57,8 +57,9 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
         click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
                      help="TOML file with a [weights] table for the score."),
         click.option("--refresh", is_flag=True, help="Download what is new first."),
-        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-                     show_default=True),
+        click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                     default="table", show_default=True,
+                     help="table for people; json or csv for programs (docs/cli.md)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -102,6 +103,13 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
         print_json({"symbols": list(symbols), "timeframe": timeframe, "exchange": exchange,
                     "rule": rule, "fee_bps": fee_bps, "slippage_bps": slippage_bps,
                     "execution": execution, "stats": _stats_records(stats), "notes": notes})
+        return
+    if fmt == "csv":
+        import pandas as pd
+
+        flat = stats.copy()
+        flat.columns = ["/".join(c) if isinstance(c, tuple) else c for c in flat.columns]
+        print_csv(pd.DataFrame(flat).rename_axis("key").reset_index())
         return
     _print_stats(stats, f"{', '.join(symbols)} {timeframe}, rule {rule}, costs "
                  f"{fee_bps:g}+{slippage_bps:g} bp")

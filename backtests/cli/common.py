@@ -10,8 +10,13 @@ import click
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-    help="table for people; json for programs (stable schema, see README).")
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+    show_default=True, help="table for people; json or csv for programs (docs/cli.md).")
+
+
+def print_csv(frame) -> None:
+    """Write a table as CSV to standard output (ISO times, full precision)."""
+    click.echo(frame.to_csv(index=False), nl=False)
 
 
 @dataclass

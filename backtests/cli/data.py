@@ -7,7 +7,14 @@ import warnings
 
 import click
 
-from backtests.cli.common import EXIT_PARTIAL, FORMAT_OPTION, Context, console, print_json
+from backtests.cli.common import (
+    EXIT_PARTIAL,
+    FORMAT_OPTION,
+    Context,
+    console,
+    print_csv,
+    print_json,
+)
 
 DEFAULT_SYMBOLS = ("BTC/USDT", "ETH/USDT")
 
@@ -99,6 +106,11 @@ def update(ctx: Context, sources, data_dir, symbols, timeframe, exchange, no_pri
         print_json({"store": str(store.path), "ok": not failed,
                     "results": [{"source": r.source, "label": r.label, "rows": r.rows,
                                  "ok": r.ok, "error": r.error} for r in results]})
+    elif fmt == "csv":
+        import pandas as pd
+
+        print_csv(pd.DataFrame([{"source": r.source, "label": r.label, "rows": r.rows,
+                                 "ok": r.ok, "error": r.error} for r in results]))
     else:
         _print_update_table(results, ctx.quiet)
         if not ctx.quiet:
@@ -155,6 +167,9 @@ def status(ctx: Context, data_dir, fmt) -> None:
         series = info.reset_index().to_dict(orient="records")
         print_json({"store": str(store.path), "series": series,
                     "candles": candles.to_dict(orient="records"), "notes": notes})
+        return
+    if fmt == "csv":
+        print_csv(info.reset_index())
         return
     _print_status(info, candles)
     if not ctx.quiet:

@@ -11,7 +11,7 @@ from backtests.cli.backtest import (
     load_inputs,
     save_report,
 )
-from backtests.cli.common import Context, console, print_json
+from backtests.cli.common import Context, console, print_csv, print_json
 
 
 def parse_grid(text: str, option: str, *, integers: bool = False) -> list:
@@ -119,6 +119,9 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
                     "threshold_sweep": _records(result.threshold_sweep),
                     "warnings": _records(result.warnings), "notes": notes})
         return
+    if fmt == "csv":
+        print_csv(result.ic)
+        return
     _print_frame(result.ic, "rank IC of the score with forward returns (negative = informative)")
     shown = [c for c in result.quantiles.columns if not c.startswith("median_")]
     _print_frame(result.quantiles[shown].reset_index(), "mean forward returns by score "
@@ -174,6 +177,9 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
     if fmt == "json":
         print_json({"rows": _records(table)})
         return
+    if fmt == "csv":
+        print_csv(table)
+        return
     _print_frame(table.head(top), f"{len(table)} combinations, best {top} by {sort_by}")
 
 
@@ -212,6 +218,9 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
         print_json({"splits": _records(result.splits),
                     "summary": _records(result.summary().reset_index()),
                     "stats": {k: dict(v) for k, v in result.stats.iterrows()}})
+        return
+    if fmt == "csv":
+        print_csv(result.splits)
         return
     columns = ["oos_start", "oos_end", "threshold", "smoothing", f"is_{objective}",
                f"oos_{objective}"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from backtests.cli.backtest import load_inputs
-from backtests.cli.common import Context, console, print_json
+from backtests.cli.common import Context, console, print_csv, print_json
 from backtests.cli.research import _print_frame, _records, parse_grid
 
 # (option, shock name, unit, example) — the names and units of backtests.shocks.SHOCK_UNITS
@@ -37,8 +37,9 @@ def shock_options(func):
 @click.option("--horizons", default="7,30,90", show_default=True, help="Days after each analog.")
 @click.option("--data-dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--weights", "weights_file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True,
+              help="table for people; json or csv (the analog days) for programs.")
 @click.pass_obj
 def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weights_file, fmt,
            **moves) -> None:
@@ -74,6 +75,9 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
                     "components": _records(reading.table.reset_index()),
                     "analogs": _records(analogs.table.reset_index()),
                     "summary": _records(analogs.summary.reset_index()), "notes": notes})
+        return
+    if fmt == "csv":
+        print_csv(analogs.table.reset_index())
         return
     console().print(f"if {shocks.describe()} as of {reading.as_of:%Y-%m-%d %H:%M} UTC: score "
                     f"{reading.base_score:.1f} ({reading.base_regime}) -> "

@@ -212,6 +212,7 @@ def test_results_plot_and_render_for_notebooks(tmp_path):
     assert (tmp_path / "backtest.png").stat().st_size > 10_000
     html = result._repr_html_()
     assert "<table" in html and "Sharpe Ratio" in html and "riskoff backtest" in html
+    assert "<svg" in html  # the notebook shows the chart by itself
 
 
 @pytest.mark.parametrize("text", ["threshold:70", "threshold:70:55", "threshold:70:55:-0.5",
