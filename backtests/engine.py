@@ -22,9 +22,26 @@ from numba import njit
 
 from signals.errors import ConfigError, DataContractError
 
-__all__ = ["EXECUTIONS", "check_candles", "simulate"]
+__all__ = ["EXECUTIONS", "check_candles", "simulate", "trade"]
 
 EXECUTIONS = ("open", "close")
+
+
+@njit(cache=True, inline="always")
+def trade(cash, units, price, wanted, cost_rate):  # pragma: no cover
+    """Move to `wanted` exposure at `price`: the new (cash, units) and the fee paid.
+
+    The new position equals `wanted` of the equity *after* the fee, so a buy from flat
+    keeps ``1 / (1 + cost_rate)`` of the equity, all invested, and a sale keeps
+    ``1 - cost_rate``. Shared by the engine and the sweep, so both use one cost model.
+    """
+    value = cash + units * price
+    old = units * price
+    new = wanted * (value + cost_rate * old) / (1.0 + wanted * cost_rate)
+    if new < old:
+        new = wanted * (value - cost_rate * old) / (1.0 - wanted * cost_rate)
+    fee = abs(new - old) * cost_rate
+    return cash - (new - old + fee), new / price, fee
 
 
 @njit(cache=True)
@@ -41,16 +58,7 @@ def _simulate(open_, close, target, cost_rate, at_open, initial_cash):  # pragma
             wanted = target[t - 1]
             if wanted != current:
                 price = open_[t] if at_open else close[t]
-                value = cash + units * price
-                old = units * price
-                # the position that equals `wanted` of equity *after* paying for the trade
-                new = wanted * (value + cost_rate * old) / (1.0 + wanted * cost_rate)
-                if new < old:
-                    new = wanted * (value - cost_rate * old) / (1.0 - wanted * cost_rate)
-                fee = abs(new - old) * cost_rate
-                cash -= new - old + fee
-                units = new / price
-                fees[t] = fee
+                cash, units, fees[t] = trade(cash, units, price, wanted, cost_rate)
                 current = wanted
         equity[t] = cash + units * close[t]
         held[t] = units * close[t] / equity[t] if equity[t] != 0.0 else 0.0

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from backtests.engine import EXECUTIONS, check_candles
+from backtests.engine import EXECUTIONS, check_candles, trade
 from signals.errors import ConfigError
 
 __all__ = ["SWEEP_METRICS", "grid_sweep", "make_executor", "sweep"]
@@ -71,14 +71,7 @@ def _one(open_, close, score, exit_above, reenter_below, cost, at_open, ppy,
     for t in range(n):
         if t > 0 and wanted != current:
             price = open_[t] if at_open else close[t]
-            value = cash + units * price
-            old = units * price
-            new = wanted * (value + cost * old) / (1.0 + wanted * cost)
-            if new < old:
-                new = wanted * (value - cost * old) / (1.0 - wanted * cost)
-            fee = abs(new - old) * cost
-            cash -= new - old + fee
-            units = new / price
+            cash, units, fee = trade(cash, units, price, wanted, cost)
             fees += fee
             turnover += abs(wanted - current)
             if current == 0.0:

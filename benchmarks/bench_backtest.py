@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from numba import njit
+from timing import median_time
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,17 +62,6 @@ def synthetic(n: int, seed: int = 7):
     scores = pd.Series(np.clip(score, 0, 100), index=index + pd.Timedelta("1h"), name="score")
     return prices, scores
 
-
-def median_time(fn, repeats: int = 7) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-# --- the rule's target, shared by the peers that take positions rather than a score -------
 
 def long_flat_target(score: np.ndarray) -> np.ndarray:
     """1 while the score is below EXIT at a candle's close, else 0 (NaN keeps the state)."""

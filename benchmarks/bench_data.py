@@ -20,16 +20,9 @@ import time
 import warnings
 from pathlib import Path
 
+from timing import median_time
+
 REPEATS = 7
-
-
-def best_of(fn, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def in_fresh_process(code: str, env: dict | None = None) -> float:
@@ -71,10 +64,10 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             signals.load_macro()
-            warm = best_of(lambda: signals.load_macro(start="1990-01-01"))
+            warm = median_time(lambda: signals.load_macro(start="1990-01-01"))
             macro = signals.load_macro(start="1990-01-01")
         csvs = [f for f in files if f.suffix == ".csv"]
-        peer_warm = best_of(lambda: [pd.read_csv(f, skiprows=1 if f.name.startswith("mof")
+        peer_warm = median_time(lambda: [pd.read_csv(f, skiprows=1 if f.name.startswith("mof")
                                                  else 0) for f in csvs])
         rows.append((f"warm load_macro() ({len(macro)} series, "
                      f"{sum(len(s) for s in macro.values()):,} values, 1990-)", warm,

@@ -15,20 +15,12 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import time
 import warnings
 
+from timing import median_time
+
 REPEATS = 9
-
-
-def median_time(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -41,7 +33,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         macro = signals.load_macro(start="1988-01-01")  # two years of warm-up for 1990
     weights = signals.Weights.default()
-    ours = median_time(lambda: signals.risk_off_score(macro))
+    ours = median_time(lambda: signals.risk_off_score(macro), REPEATS)
     scores = signals.risk_off_score(macro)
 
     def plain_pandas():
@@ -50,14 +42,14 @@ def main() -> None:
         w = pd.Series({k: weights[k] for k in z.columns})
         return 50 + 50 / 3 * (z * w).sum(axis=1) / w.sum()
 
-    peer = median_time(plain_pandas)
+    peer = median_time(plain_pandas, REPEATS)
 
     bars = pd.date_range("2012-08-01", periods=100_000, freq="1h", tz="UTC")
-    align = median_time(lambda: signals.align_to_bars(scores, bars, "1h"))
+    align = median_time(lambda: signals.align_to_bars(scores, bars, "1h"), REPEATS)
     left = pd.DataFrame({"close": (bars + pd.Timedelta("1h")).as_unit("ns")})
     right = scores.reset_index()
     merge = median_time(lambda: pd.merge_asof(left, right, left_on="close",
-                                              right_on="available_at"))
+                                              right_on="available_at"), REPEATS)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores (one used), Python "
           f"{platform.python_version()}, pandas {pd.__version__}; {time.strftime('%Y-%m-%d')}\n")
