@@ -40,6 +40,19 @@ def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, w
     return macro, scores, prices, notes
 
 
+def _date(ctx: click.Context, param: click.Parameter, value):
+    """A --since/--until value as a UTC Timestamp, or a usage error naming the option."""
+    if value is None:
+        return None
+    from signals.errors import ConfigError
+    from signals.times import to_utc
+
+    try:
+        return to_utc(value, param.opts[0])
+    except ConfigError as exc:
+        raise click.BadParameter(f"{value!r} is not a date; use e.g. 2022-12-20") from exc
+
+
 def common_options(func=None, *, symbols=("BTC/USDT",)):
     """The data options every backtesting command shares (`symbols`: the default symbols)."""
     if func is None:
@@ -50,8 +63,9 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
         click.option("--exchange", default="binance", show_default=True, help="ccxt exchange."),
         click.option("--timeframe", default="1d", show_default=True, help="Candle length."),
         click.option("--since", default=DEFAULT_SINCE, show_default=True, metavar="DATE",
-                     help="First candle."),
-        click.option("--until", metavar="DATE", help="Last candle (default: the latest)."),
+                     callback=_date, help="First candle."),
+        click.option("--until", metavar="DATE", callback=_date,
+                     help="Last candle (default: the latest)."),
         click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
                      help="Saved publisher and exchange files instead of the store."),
         click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
