@@ -22,8 +22,10 @@ Honest time
     :func:`align_to_bars` (scores onto candles at their close), :func:`check_lookahead`
     (does a signal change its past when the future is cut off?).
 Writing your own component
-    :func:`asof_frame` (several series side by side, each as known at every time),
-    :func:`check_series` (the input checks every signal runs).
+    :func:`component` (the decorator that registers one; packages can also declare a
+    ``riskoff.signals`` entry point), :func:`refresh_plugins`, :func:`asof_frame` (several
+    series side by side, each as known at every time), :func:`check_series` (the input
+    checks every signal runs).
 Errors
     :class:`RiskoffError` and its children :class:`DataSourceError`,
     :class:`DataContractError`, :class:`ConfigError`.
@@ -53,6 +55,8 @@ _EXPORTS = {
     "REGIMES": "signals.composite",
     "Weights": "signals.weights",
     "components": "signals.registry",
+    "component": "signals.registry",
+    "refresh_plugins": "signals.registry",
     "Component": "signals.registry",
     "align_to_bars": "signals.align",
     "asof_frame": "signals.combine",
@@ -91,6 +95,7 @@ __all__ = [
     "cftc_short_covering",
     "check_lookahead",
     "check_series",
+    "component",
     "component_readings",
     "components",
     "japan_treasury_selling",
@@ -100,6 +105,7 @@ __all__ = [
     "load_macro",
     "move_level",
     "nikkei_drawdown",
+    "refresh_plugins",
     "risk_off_score",
     "usdjpy_drawdown",
     "ust_realized_vol",
@@ -130,7 +136,7 @@ if TYPE_CHECKING:
     )
     from signals.lookahead import LookaheadReport, check_lookahead
     from signals.macro import BundledDataWarning, MacroData, load_macro
-    from signals.registry import Component, components
+    from signals.registry import Component, component, components, refresh_plugins
     from signals.store import Store
     from signals.treasuries import move_level, ust_realized_vol, ust_yield_spike
     from signals.validate import check_series

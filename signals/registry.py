@@ -3,11 +3,25 @@
 A :class:`Component` ties a pure signal function to the macro series it reads and to how
 the composite treats its output: the trailing window that standardises it, how old its
 last reading may be before it drops out, and its default weight. The built-in components
-are listed in :func:`builtin_components`; third parties add theirs with :func:`register`.
+are listed in :func:`builtin_components`. Third parties add theirs without forking, in
+two ways:
+
+* the :func:`component` decorator on a signal function (or :func:`register`);
+* an installed package declaring an entry point in the ``riskoff.signals`` group that
+  names a module (its decorators register on import) or a :class:`Component`::
+
+      [project.entry-points."riskoff.signals"]
+      jgb_2s10s = "riskoff_custom_signal"
+
+A registered component takes part in everything the built-in ones do: default weights,
+weights files, ``riskoff score``, reports and the lookahead checks. Plug-ins are found
+when the registry is first used; :func:`refresh_plugins` looks again (after installing one
+in a running notebook).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -16,7 +30,14 @@ import pandas as pd
 
 from signals.errors import ConfigError
 
-__all__ = ["FREQUENCIES", "Component", "components", "get_component", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "FREQUENCIES", "Component", "PluginWarning", "component",
+           "components", "get_component", "refresh_plugins", "register"]
+
+ENTRY_POINT_GROUP = "riskoff.signals"
+
+
+class PluginWarning(UserWarning):
+    """A plug-in component could not be loaded or clashes with one already registered."""
 
 #: Per observation frequency: z-score lookback and warm-up (observations), and the age
 #: after which a component's last reading is too stale to use.
@@ -100,6 +121,7 @@ class Component:
 
 
 _REGISTRY: dict[str, Component] = {}
+_PLUGINS_LOADED = False
 
 
 def builtin_components() -> list[Component]:
@@ -156,18 +178,88 @@ def builtin_components() -> list[Component]:
 
 
 def register(component: Component) -> Component:
-    """Add a component to the registry (plug-ins); its name must be new."""
+    """Add a component to the registry (plug-ins); its name must be new.
+
+    Registering the very same component again (a module imported twice) does nothing.
+    """
     _load()
-    if component.name in _REGISTRY:
-        raise ConfigError(f"a component named {component.name!r} is already registered")
+    known = _REGISTRY.get(component.name)
+    if known is not None and known.func is not component.func:
+        raise ConfigError(f"a component named {component.name!r} is already registered "
+                          f"(from {known.func.__module__}); choose another name")
     _REGISTRY[component.name] = component
     return component
 
 
+def component(*, inputs: Mapping[str, str], weight: float = 0.05, family: str = "plugin",
+              description: str | None = None, frequency: str = "daily",
+              optional: Mapping[str, str] | None = None, name: str | None = None):
+    """Register the decorated signal function as a component.
+
+    Parameters
+    ----------
+    inputs : mapping
+        Function parameter -> macro name, e.g. ``{"jgb_2y": "jgb_2y"}``.
+    weight : float
+        Default weight (the built-in weights sum to 1).
+    family : str
+        Group shown in reports.
+    description : str, optional
+        One line; default the first line of the function's docstring.
+    frequency : {"daily", "weekly", "monthly"}
+        Sets the z-score window and how old a reading may get.
+    optional : mapping, optional
+        Parameters passed only when their series has data.
+    name : str, optional
+        Default the function's name.
+
+    Returns
+    -------
+    callable
+        The decorator; the function itself is returned unchanged.
+    """
+    def decorate(func: Callable[..., pd.Series]) -> Callable[..., pd.Series]:
+        line = description or (func.__doc__ or func.__name__).strip().splitlines()[0]
+        register(Component(name or func.__name__, family, func, dict(inputs), weight, line,
+                           frequency, dict(optional or {})))
+        return func
+
+    return decorate
+
+
 def _load() -> None:
+    global _PLUGINS_LOADED
     if not _REGISTRY:
-        for component in builtin_components():
-            _REGISTRY[component.name] = component
+        for built_in in builtin_components():
+            _REGISTRY[built_in.name] = built_in
+    if not _PLUGINS_LOADED:
+        _PLUGINS_LOADED = True  # before loading: plug-ins call register() while importing
+        _load_plugins()
+
+
+def _load_plugins() -> None:
+    """Import every ``riskoff.signals`` entry point; a broken one warns and is skipped."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = point.load()
+            for item in loaded if isinstance(loaded, list | tuple) else [loaded]:
+                if isinstance(item, Component):
+                    register(item)
+        except Exception as exc:  # a third party's bug must not stop riskoff
+            warnings.warn(f"plug-in {point.name!r} ({point.value}) was not loaded: "
+                          f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=3)
+
+
+def refresh_plugins() -> None:
+    """Look for ``riskoff.signals`` entry points again (e.g. after ``pip install``)."""
+    global _PLUGINS_LOADED
+    import importlib
+
+    importlib.invalidate_caches()
+    _PLUGINS_LOADED = False
+    _load()
 
 
 def components() -> dict[str, Component]:

@@ -37,12 +37,6 @@ def test_the_risk_gate_refuses_in_an_unwind_and_says_how_old_the_reading_is(tmp_
     assert lines[1].startswith("now: ") and "STALE" in lines[1]  # bundled data are old
 
 
-def test_a_custom_signal_is_checked_registered_and_scored(tmp_path):
-    out = run_example("custom_signal.py", tmp_path)
-    assert "lookahead check: ok" in out
-    assert "of which the new component" in out
-
-
 def test_the_command_line_script_backtests_btc_and_eth_with_a_report(tmp_path):
     out = run_example("backtest_btc_eth.sh", tmp_path, str(tmp_path / "report.html"))
     assert "BTC/USDT, ETH/USDT 1d, rule threshold:70:55" in out
