@@ -57,3 +57,24 @@ def test_bad_inputs_name_the_fix():
         align_to_bars(scores().iloc[::-1], naive.tz_localize("UTC"), "1d")
     with pytest.raises(Exception, match="timeframe '1x' is not valid"):
         align_to_bars(scores(), naive.tz_localize("UTC"), "1x")
+
+
+def test_the_freqtrade_helper_keeps_length_order_and_last_row():
+    from signals.freqtrade import add_risk_off
+
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=6, freq="1D", tz="UTC"),
+                          "close": np.arange(6.0)})
+    table = scores().assign(regime=pd.Categorical(["calm", "watch", "stress"]),
+                            yen_rally=[1.0, 2.0, 3.0])
+    before = frame.copy()
+    out = add_risk_off(frame, table, "1d", components=("yen_rally",), max_age="2D")
+    assert len(out) == 6 and out["date"].equals(before["date"])
+    assert out["close"].equals(before["close"])  # the last row and the candles are untouched
+    assert out["riskoff_score"].tolist()[:5] == [10.0, 20.0, 20.0, 30.0, 30.0]
+    assert out["riskoff_regime"].tolist()[:2] == ["calm", "watch"]
+    assert pd.isna(out["riskoff_regime"].iloc[5]) and np.isnan(out["riskoff_score"].iloc[5])
+    closes = out["date"] + pd.Timedelta(days=1)
+    known = out["riskoff_available_at"].notna()
+    assert (out.loc[known, "riskoff_available_at"] <= closes[known]).all()
+    with pytest.raises(DataContractError, match="'date' column"):
+        add_risk_off(frame.drop(columns="date"), table, "1d")

@@ -1,0 +1,73 @@
+"""A freqtrade strategy that steps out of BTC/ETH when the Japan carry machine turns.
+
+Out when the risk-off score reaches 70, back once it calms below 55.
+
+Copy it into ``user_data/strategies/`` (riskoff installed beside freqtrade) and run e.g.
+``freqtrade backtesting --strategy RiskOffStrategy --timeframe 1d``. The macro data are
+loaded in ``bot_start`` and refreshed in ``bot_loop_start`` (live and dry-run: hourly, from
+the network, falling back to the store); every candle sees only the score available at its
+close (``signals.freqtrade.add_risk_off``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import pandas as pd
+from freqtrade.strategy import IStrategy
+
+import signals
+from signals.freqtrade import add_risk_off
+
+
+class RiskOffStrategy(IStrategy):
+    """Long BTC/ETH while the risk-off score is calm; out when it passes the threshold."""
+
+    INTERFACE_VERSION = 3
+    timeframe = "1d"
+    can_short = False
+    minimal_roi: ClassVar[dict] = {"0": 100.0}  # exits come from the score, not profit targets
+    stoploss = -0.99
+    startup_candle_count = 0
+    process_only_new_candles = True
+
+    exit_above = 70.0                # the score at which to step out
+    reenter_below = 55.0             # and below which to come back
+    refresh_every = timedelta(hours=1)
+
+    def bot_start(self, **kwargs) -> None:
+        """Load the macro data and compute the score once."""
+        self._refreshed_at = datetime.min
+        self._scores = self._score(refresh=False)
+
+    def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
+        """In live and dry-run, refresh the macro data from the network at most hourly."""
+        if self.dp.runmode.value not in ("live", "dry_run"):
+            return
+        if current_time.replace(tzinfo=None) - self._refreshed_at < self.refresh_every:
+            return
+        self._refreshed_at = current_time.replace(tzinfo=None)
+        self._scores = self._score(refresh=True)
+
+    @staticmethod
+    def _score(refresh: bool) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # bundled data and failed refreshes: the store is used
+            return signals.risk_off_score(signals.load_macro(refresh=refresh))
+
+    def populate_indicators(self, dataframe: pd.DataFrame, metadata: dict) -> pd.DataFrame:
+        """The score, its regime and two components, as of each candle's close."""
+        return add_risk_off(dataframe, self._scores, self.timeframe,
+                            components=("yen_rally", "jgb_10y_rise"))
+
+    def populate_entry_trend(self, dataframe: pd.DataFrame, metadata: dict) -> pd.DataFrame:
+        """Enter while the score is calm."""
+        dataframe.loc[dataframe["riskoff_score"] < self.reenter_below, "enter_long"] = 1
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: pd.DataFrame, metadata: dict) -> pd.DataFrame:
+        """Exit once the score reaches the threshold."""
+        dataframe.loc[dataframe["riskoff_score"] >= self.exit_above, "exit_long"] = 1
+        return dataframe
