@@ -58,7 +58,12 @@ def synthetic(n: int, seed: int = 7):
     prices = pd.DataFrame({"open": open_, "high": np.maximum(open_, close) * 1.002,
                            "low": np.minimum(open_, close) * 0.998, "close": close,
                            "volume": 1.0}, index=index)
-    score = 50 + 25 * np.sin(np.arange(n) / 400) + rng.normal(0, 5, n)
+    wobble = np.empty(n)  # a persistent AR(1) wobble, like a macro score's
+    wobble[0] = 0.0
+    shocks = rng.normal(0, 1.0, n)
+    for t in range(1, n):
+        wobble[t] = 0.995 * wobble[t - 1] + shocks[t]
+    score = 50 + 20 * np.sin(np.arange(n) / 900) + wobble
     scores = pd.Series(np.clip(score, 0, 100), index=index + pd.Timedelta("1h"), name="score")
     return prices, scores
 
@@ -177,6 +182,80 @@ def backtesting_run(prices, target):
     return float(stats["Equity Final [$]"])
 
 
+FREQTRADE_STRATEGY = """
+import os
+
+import pandas as pd
+from freqtrade.strategy import IStrategy
+
+TARGET = pd.read_pickle(os.environ["BENCH_TARGET"])  # exposure decided at each candle's close
+
+
+class Follow(IStrategy):
+    INTERFACE_VERSION = 3
+    timeframe = "1h"
+    minimal_roi = {"0": 1000.0}
+    stoploss = -0.999
+    startup_candle_count = 0
+
+    def populate_indicators(self, dataframe, metadata):
+        dataframe["target"] = TARGET.reindex(pd.DatetimeIndex(dataframe["date"])).to_numpy()
+        return dataframe
+
+    def populate_entry_trend(self, dataframe, metadata):
+        dataframe.loc[dataframe["target"] > 0, "enter_long"] = 1
+        return dataframe
+
+    def populate_exit_trend(self, dataframe, metadata):
+        dataframe.loc[dataframe["target"] == 0, "exit_long"] = 1
+        return dataframe
+"""
+
+
+def freqtrade_setup(prices, target) -> Path:
+    """A freqtrade user folder with the candles, the Follow strategy and the config."""
+    import json
+    import tempfile
+
+    from tests.freqtrade_offline import write_recorded_markets
+
+    root = Path(tempfile.mkdtemp(prefix="bench-freqtrade-"))
+    (root / "user_data" / "strategies").mkdir(parents=True)
+    (root / "user_data" / "data" / "binance").mkdir(parents=True)
+    (root / "results").mkdir()
+    (root / "user_data" / "strategies" / "follow.py").write_text(FREQTRADE_STRATEGY)
+    rows = np.column_stack([prices.index.as_unit("ms").asi8,
+                            prices[["open", "high", "low", "close", "volume"]].to_numpy()])
+    (root / "user_data" / "data" / "binance" / "BTC_USDT-1h.json").write_text(
+        json.dumps([[int(r[0]), *r[1:]] for r in rows.tolist()]))
+    pd.Series(target, index=prices.index).to_pickle(root / "target.pkl")
+    write_recorded_markets(root / "markets.json", ("BTC/USDT",))
+    (root / "config.json").write_text(json.dumps({
+        "max_open_trades": 1, "stake_currency": "USDT", "stake_amount": "unlimited",
+        "tradable_balance_ratio": 1.0, "dry_run": True, "dry_run_wallet": CASH,
+        "timeframe": "1h", "trading_mode": "spot", "dataformat_ohlcv": "json",
+        "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT"]},
+        "pairlists": [{"method": "StaticPairList"}],
+        "entry_pricing": {"price_side": "same"}, "exit_pricing": {"price_side": "same"}}))
+    return root
+
+
+def freqtrade_run(root: Path) -> float:
+    """``freqtrade backtesting`` as users run it (a fresh process); the final balance."""
+    from freqtrade.data.btanalysis import load_backtest_stats
+
+    subprocess.run([sys.executable, str(ROOT / "tests" / "freqtrade_offline.py"),
+                    str(root / "markets.json"), "backtesting", "--config", "config.json",
+                    "--userdir", "user_data", "--strategy", "Follow", "--fee", str(COST),
+                    "--export", "trades", "--backtest-directory", "results"],
+                   cwd=root, check=True, capture_output=True,
+                   env={**os.environ, "BENCH_TARGET": str(root / "target.pkl")})
+    stats = load_backtest_stats(root / "results")
+    for old in (root / "results").iterdir():  # one result per run
+        old.unlink()
+    return float(stats["strategy"]["Follow"]["final_balance"])
+
+
 def bt_run(prices, target):
     """bt trades and values at one price series: here the opens (compared accordingly)."""
     import bt
@@ -225,12 +304,17 @@ def one_backtest(prices, scores, label: str) -> list[tuple]:
         ("bt", lambda: bt_run(prices, target),
          "fills and values at one series (the opens): compared with the loop valued there"),
     ]
+    if label == "synthetic":
+        folder = freqtrade_setup(prices, target)
+        peers.append(("freqtrade backtesting (command, fresh process)",
+                      lambda: freqtrade_run(folder),
+                      "sizes each entry from its balance; its fee on both legs"))
     for name, fn, model in peers:
         value = float(fn())  # warm-up (JIT), and the cross-check
         error = abs(value / (at_open if name == "bt" else reference) - 1)
         if model == exact and error > 1e-10:
             raise AssertionError(f"{name}: final equity differs by {error:.1e} from the loop")
-        repeats = 1 if name.startswith(("backtesting", "bt")) else 7
+        repeats = 1 if name.startswith(("backtesting", "bt", "freqtrade")) else 7
         rows.append((name, median_time(fn, repeats), error, model))
     return rows
 

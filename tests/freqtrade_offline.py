@@ -16,6 +16,22 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
 
 
+def write_recorded_markets(path: Path, symbols=("BTC/USDT", "ETH/USDT")) -> None:
+    """binance's unified markets for `symbols`, built by ccxt from the recorded exchangeInfo."""
+    import ccxt
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.replay import ReplayAdapter
+
+    fixture = Path(__file__).parent / "fixtures" / "ccxt" / "binance_exchangeInfo_spot.json"
+    exchange = ccxt.binance({"enableRateLimit": False,
+                             "options": {"fetchMarkets": {"types": ["spot"]}}})
+    exchange.session.mount("https://", ReplayAdapter({"/api/v3/exchangeInfo": (
+        200, json.loads(fixture.read_text()))}))
+    exchange.load_markets()
+    path.write_text(json.dumps({s: exchange.markets[s] for s in symbols}))
+
+
 def main() -> None:
     markets_file, *argv = sys.argv[1:]
     with open(markets_file, encoding="utf-8") as handle:

@@ -12,25 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ccxt
 import pandas as pd
 import pytest
 
 from backtests.candle_files import read_candle_file
-from tests.replay import ReplayAdapter
+from tests.freqtrade_offline import write_recorded_markets
 
 pytest.importorskip("freqtrade", reason="freqtrade is in the test extras")
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "tests" / "freqtrade_offline.py"
-
-
-def recorded_markets(path: Path) -> None:
-    info = json.loads((ROOT / "tests/fixtures/ccxt/binance_exchangeInfo_spot.json").read_text())
-    exchange = ccxt.binance({"enableRateLimit": False,
-                             "options": {"fetchMarkets": {"types": ["spot"]}}})
-    exchange.session.mount("https://", ReplayAdapter({"/api/v3/exchangeInfo": (200, info)}))
-    exchange.load_markets()
-    path.write_text(json.dumps({s: exchange.markets[s] for s in ("BTC/USDT", "ETH/USDT")}))
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +36,7 @@ def workspace(tmp_path_factory):
                 zip(frame.index, frame[["open", "high", "low", "close", "volume"]].to_numpy(),
                     strict=True)]
         (user / "data" / "binance" / f"{pair}_USDT-1d.json").write_text(json.dumps(rows))
-    recorded_markets(root / "markets.json")
+    write_recorded_markets(root / "markets.json")
     config = {"max_open_trades": 2, "stake_currency": "USDT", "stake_amount": "unlimited",
               "tradable_balance_ratio": 0.99, "dry_run": True, "dry_run_wallet": 10_000,
               "timeframe": "1d", "trading_mode": "spot", "dataformat_ohlcv": "json",
