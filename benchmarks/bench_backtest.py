@@ -465,9 +465,9 @@ def real_4h():
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip backtesting.py's optimizer")
-    parser.add_argument("--first-call-python", default=str(ROOT / ".venv" / "bin" / "python"),
-                        help="interpreter of an environment with riskoff alone, for the "
-                             "first-call time users see")
+    parser.add_argument("--first-call-python",
+                        help="interpreter of a fresh environment with riskoff alone "
+                             "(pip install .), for the first-call time users see")
     args = parser.parse_args()
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")  # peers' progress bars
@@ -499,9 +499,8 @@ def main() -> None:
     print("\n### First call in a fresh process (imports and JIT, on-disk cache warm)\n")
     print("| environment | time | target |\n|---|---|---|")
     for label, python in (("this one (riskoff and the peers)", sys.executable),
-                          ("riskoff alone (" + args.first_call_python + ")",
-                           args.first_call_python)):
-        if Path(python).exists():
+                          ("riskoff alone (a fresh `pip install .`)", args.first_call_python)):
+        if python and Path(python).exists():
             print(f"| {label} | {first_call(python) * 1000:.0f} ms | < 500 ms |")
     print()
     print("### Scaling\n\n| candles | backtests.run | 100-combination sweep |\n|---|---|---|")
