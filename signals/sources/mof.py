@@ -80,7 +80,8 @@ def _parse_dates(text: pd.Series) -> pd.Series:
     western = pd.to_datetime(text, format="%Y/%m/%d", errors="coerce")
     era = text.str.extract(_ERA_DATE)
     parts = pd.DataFrame({
-        "year": era[0].map(_ERA_BASE) + pd.to_numeric(era[1]),
+        # numeric even when empty: with pyarrow, an empty text column stays text after map
+        "year": era[0].map(_ERA_BASE).astype("float64") + pd.to_numeric(era[1]),
         "month": pd.to_numeric(era[2]),
         "day": pd.to_numeric(era[3]),
     })
