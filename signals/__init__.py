@@ -18,6 +18,10 @@ Components (each positive = risk-off, raw units; see :mod:`signals.registry`)
     :func:`cftc_short_covering`, :func:`cftc_crowded_short`. Cross-asset:
     :func:`nikkei_drawdown`, :func:`vix_jump`, :func:`audjpy_drop`. Holdings:
     :func:`japan_treasury_selling`.
+Live
+    :func:`latest` (the reading as of now for a bot: score, freshness, a verdict; never
+    raises on bad data), :class:`LiveReading`, :class:`RiskGate` (risk on or off with
+    hysteresis, state kept on disk, alerts on regime change).
 Honest time
     :func:`align_to_bars` (scores onto candles at their close), :func:`check_lookahead`
     (does a signal change its past when the future is cut off?).
@@ -63,6 +67,9 @@ _EXPORTS = {
     "check_series": "signals.validate",
     "check_lookahead": "signals.lookahead",
     "LookaheadReport": "signals.lookahead",
+    "latest": "signals.live",
+    "LiveReading": "signals.live",
+    "RiskGate": "signals.gate",
     "load_macro": "signals.macro",
     "MacroData": "signals.macro",
     "BundledDataWarning": "signals.macro",
@@ -80,8 +87,10 @@ __all__ = [
     "ConfigError",
     "DataContractError",
     "DataSourceError",
+    "LiveReading",
     "LookaheadReport",
     "MacroData",
+    "RiskGate",
     "RiskoffError",
     "Store",
     "Weights",
@@ -102,6 +111,7 @@ __all__ = [
     "jgb_10y_rise",
     "jgb_curve_steepening",
     "jgb_superlong_jump",
+    "latest",
     "load_macro",
     "move_level",
     "nikkei_drawdown",
@@ -127,6 +137,7 @@ if TYPE_CHECKING:
     from signals.composite import REGIMES, component_readings, risk_off_score
     from signals.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
     from signals.errors import ConfigError, DataContractError, DataSourceError, RiskoffError
+    from signals.gate import RiskGate
     from signals.holdings import japan_treasury_selling
     from signals.jgb import (
         boj_hike_pricing,
@@ -134,6 +145,7 @@ if TYPE_CHECKING:
         jgb_curve_steepening,
         jgb_superlong_jump,
     )
+    from signals.live import LiveReading, latest
     from signals.lookahead import LookaheadReport, check_lookahead
     from signals.macro import BundledDataWarning, MacroData, load_macro
     from signals.registry import Component, component, components, refresh_plugins

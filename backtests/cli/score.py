@@ -18,75 +18,27 @@ FORMATS = click.Choice(["table", "csv", "json"])
 
 
 def _load(ctx: Context, data_dir, refresh: bool):
-    from signals.macro import load_macro
+    """The macro data, the warnings as notes, and the refresh failures among them."""
+    from signals.macro import RefreshFailedWarning, load_macro
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         macro = load_macro(data_dir=data_dir, refresh=refresh, store=ctx.store())
-    return macro, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    failed = [str(w.message) for w in caught if issubclass(w.category, RefreshFailedWarning)]
+    return macro, notes, failed
 
 
 def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict:
-    """One score row as a plain dict: the score, regime, contributions and input freshness.
+    """The reading of ``riskoff score --format json`` (see :func:`signals.live.reading`)."""
+    from signals.errors import ConfigError
+    from signals.live import reading as live_reading
 
-    Parameters
-    ----------
-    scores : DataFrame
-        From :func:`signals.risk_off_score`.
-    macro : MacroData
-        The data the scores came from (for each input's freshness).
-    at : Timestamp, optional
-        Time of the reading (UTC); default the last row that has a score.
-
-    Returns
-    -------
-    dict
-        The JSON schema of ``riskoff score --format json`` (see README).
-    """
-    import pandas as pd
-
-    from signals.registry import get_component
-
-    rows = scores[scores["score"].notna()] if at is None else scores[scores.index <= at]
-    if rows.empty:
+    try:
+        return live_reading(scores, macro, at)
+    except ConfigError as exc:
         raise click.BadParameter("no score is available that early; try a later --at date",
-                                 param_hint="--at")
-    row = rows.iloc[-1]
-    when = rows.index[-1] if at is None else at
-    now = pd.Timestamp.now(tz="UTC")
-    weights = scores.attrs["weights"]
-    parts, inputs = [], {}
-    for name, weight in weights.items():
-        component = get_component(name)
-        value = row[name]
-        parts.append({"name": name, "family": component.family, "weight": weight,
-                      "contribution": None if pd.isna(value) else round(float(value), 3),
-                      "description": component.description})
-        for macro_name in {*component.inputs.values(), *component.optional.values()}:
-            inputs.setdefault(macro_name, component.max_age)
-    freshness = []
-    for name, max_age in sorted(inputs.items()):
-        if name not in macro:
-            freshness.append({"name": name, "last_date": None, "available_at": None,
-                              "age_days": None, "stale": True})
-            continue
-        frame = macro.frame(name)
-        known = frame[frame["available_at"] <= when]
-        last = known.iloc[-1] if len(known) else None
-        age = None if last is None else when - last["available_at"]
-        freshness.append({
-            "name": name, "last_date": None if last is None else last["date"].date().isoformat(),
-            "available_at": None if last is None else last["available_at"].isoformat(),
-            "age_days": None if age is None else round(age / pd.Timedelta(days=1), 2),
-            "stale": age is None or age >= max_age})
-    score = row["score"]
-    return {"as_of": when.isoformat(), "row_available_at": rows.index[-1].isoformat(),
-            "age_days": round((now - when) / pd.Timedelta(days=1), 2),
-            "score": None if pd.isna(score) else round(float(score), 3),
-            "regime": None if pd.isna(row["regime"]) else str(row["regime"]),
-            "coverage": round(float(row["coverage"]), 4),
-            "components": sorted(parts, key=lambda p: -abs(p["contribution"] or 0)),
-            "inputs": freshness}
+                                 param_hint="--at") from exc
 
 
 @click.command()
@@ -117,13 +69,13 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
 
     if at and since:
         raise click.UsageError("use --at or --since, not both")
-    macro, notes = _load(ctx, data_dir, refresh)
+    macro, notes, failed = _load(ctx, data_dir, refresh)
     scores = risk_off_score(macro, weights=weights_file)
     if since:
         _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
         return
     result = reading(scores, macro, None if at is None else to_utc(at, "--at"))
-    result["notes"] = notes
+    result.update(notes=notes, degraded=bool(failed), failed_sources=failed)
     if fmt == "json":
         print_json(result)
     elif fmt == "csv":
@@ -224,7 +176,7 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
     from signals.times import to_utc
 
     func = _import_target(target)
-    macro, _ = _load(ctx, data_dir, False)
+    macro, _, _ = _load(ctx, data_dir, False)
     start = to_utc(since, "--since")
     data = {name: s[s.index >= start] for name, s in macro.items()}
     report = check(func, data, cutoffs=cutoffs)

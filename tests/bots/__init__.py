@@ -1,0 +1,57 @@
+"""Shared helpers for the bot-facing tests: stores of real (bundled) data, reading times."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import signals
+
+#: Reading times on the bundled data (which end on 2023-12-31).
+FRESH = "2023-12-29 12:00"  # score 58.0, watch
+UNWIND = "2022-12-22 12:00"  # score 70.9, unwind
+STALE = "2024-03-01"  # no fresh score; the last good one is 62.454 of 2024-01-09 00:00
+HELD_SCORE = 62.454
+
+
+def build_template(folder: Path) -> Path:
+    """A store holding the bundled data, built once per session."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", signals.BundledDataWarning)
+        store = signals.Store(folder)
+        signals.load_macro(store=store)
+    return store.path
+
+
+def copy_store(template: Path, folder: Path) -> signals.Store:
+    """A private copy of the template store."""
+    folder.mkdir(parents=True)
+    for suffix in ("", "-wal"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, folder / source.name)
+    return signals.Store(folder)
+
+
+def memory_growth(step, *, warmup: int = 300, n: int = 2000) -> int:
+    """Bytes still allocated after `n` calls of ``step(i)``, counted after a warm-up.
+
+    Tracing starts before the warm-up, so that memory allocated untraced and freed later
+    does not hide growth; whatever a call leaks adds up over `n` calls.
+    """
+    step(0)
+    tracemalloc.start()
+    try:
+        for i in range(warmup):
+            step(i)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(warmup, warmup + n):
+            step(i)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
