@@ -31,10 +31,12 @@ def test_score_episodes_prints_its_table(tmp_path):
     assert {row[3] for row in rows} <= {"calm", "watch", "stress", "unwind"}
 
 
-def test_the_risk_gate_refuses_in_an_unwind_and_says_how_old_the_reading_is(tmp_path):
+def test_the_risk_gate_refuses_in_an_unwind_and_says_why_now(tmp_path):
     lines = run_example("risk_gate.py", tmp_path).splitlines()
-    assert lines[0].startswith("2022-12-28: stay out: score") and "(unwind)" in lines[0]
-    assert lines[1].startswith("now: ") and "STALE" in lines[1]  # bundled data are old
+    assert "regime unwind, score 77.2" in lines[0]  # the regime-change log line
+    assert lines[1].startswith("2022-12-28: stay out (exposure 0): refuse:")
+    now = next(line for line in lines if line.startswith("now: "))
+    assert "no usable score; last good score" in now  # bundled data are old: said so
 
 
 def test_the_command_line_script_backtests_btc_and_eth_with_a_report(tmp_path):
