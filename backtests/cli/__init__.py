@@ -24,7 +24,14 @@ from backtests.cli.whatif import whatif
 __all__ = ["main", "riskoff"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class InOrder(click.Group):
+    """Lists subcommands in the order users reach for them, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=InOrder, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", "store_path", type=click.Path(file_okay=True, dir_okay=True),
               envvar="RISKOFF_HOME", show_envvar=True,
               help="Folder (or .sqlite file) of the local store. Default: the user cache folder.")
@@ -42,19 +49,23 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff score                    today's risk-off score and why
       riskoff score --since 2022-09-01 the score over time
       riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
+      riskoff evaluate                 does the score carry information?
+      riskoff whatif --usdjpy -8% --ust10y +60bp
+      riskoff report -o riskoff.html   everything in one HTML file
     """
     ctx.obj = Context(store_path=store_path, quiet=quiet, debug=debug)
 
 
+
 riskoff.add_command(data)
 riskoff.add_command(score)
-riskoff.add_command(check_lookahead)
 riskoff.add_command(backtest)
 riskoff.add_command(evaluate)
 riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)
 riskoff.add_command(report)
+riskoff.add_command(check_lookahead)
 riskoff.add_command(config)
 
 
