@@ -193,7 +193,7 @@ TARGET = pd.read_pickle(os.environ["BENCH_TARGET"])  # exposure decided at each 
 
 class Follow(IStrategy):
     INTERFACE_VERSION = 3
-    timeframe = "1h"
+    timeframe = os.environ["BENCH_TIMEFRAME"]
     minimal_roi = {"0": 1000.0}
     stoploss = -0.999
     startup_candle_count = 0
@@ -212,7 +212,7 @@ class Follow(IStrategy):
 """
 
 
-def freqtrade_setup(prices, target) -> Path:
+def freqtrade_setup(prices, target, timeframe: str) -> Path:
     """A freqtrade user folder with the candles, the Follow strategy and the config."""
     import json
     import tempfile
@@ -226,21 +226,21 @@ def freqtrade_setup(prices, target) -> Path:
     (root / "user_data" / "strategies" / "follow.py").write_text(FREQTRADE_STRATEGY)
     rows = np.column_stack([prices.index.as_unit("ms").asi8,
                             prices[["open", "high", "low", "close", "volume"]].to_numpy()])
-    (root / "user_data" / "data" / "binance" / "BTC_USDT-1h.json").write_text(
+    (root / "user_data" / "data" / "binance" / f"BTC_USDT-{timeframe}.json").write_text(
         json.dumps([[int(r[0]), *r[1:]] for r in rows.tolist()]))
     pd.Series(target, index=prices.index).to_pickle(root / "target.pkl")
     write_recorded_markets(root / "markets.json", ("BTC/USDT",))
     (root / "config.json").write_text(json.dumps({
         "max_open_trades": 1, "stake_currency": "USDT", "stake_amount": "unlimited",
         "tradable_balance_ratio": 1.0, "dry_run": True, "dry_run_wallet": CASH,
-        "timeframe": "1h", "trading_mode": "spot", "dataformat_ohlcv": "json",
+        "timeframe": timeframe, "trading_mode": "spot", "dataformat_ohlcv": "json",
         "exchange": {"name": "binance", "pair_whitelist": ["BTC/USDT"]},
         "pairlists": [{"method": "StaticPairList"}],
         "entry_pricing": {"price_side": "same"}, "exit_pricing": {"price_side": "same"}}))
     return root
 
 
-def freqtrade_run(root: Path) -> float:
+def freqtrade_run(root: Path, timeframe: str) -> float:
     """``freqtrade backtesting`` as users run it (a fresh process); the final balance."""
     from freqtrade.data.btanalysis import load_backtest_stats
 
@@ -249,7 +249,8 @@ def freqtrade_run(root: Path) -> float:
                     "--userdir", "user_data", "--strategy", "Follow", "--fee", str(COST),
                     "--export", "trades", "--backtest-directory", "results"],
                    cwd=root, check=True, capture_output=True,
-                   env={**os.environ, "BENCH_TARGET": str(root / "target.pkl")})
+                   env={**os.environ, "BENCH_TARGET": str(root / "target.pkl"),
+                        "BENCH_TIMEFRAME": timeframe})
     stats = load_backtest_stats(root / "results")
     for old in (root / "results").iterdir():  # one result per run
         old.unlink()
@@ -304,11 +305,10 @@ def one_backtest(prices, scores, label: str) -> list[tuple]:
         ("bt", lambda: bt_run(prices, target),
          "fills and values at one series (the opens): compared with the loop valued there"),
     ]
-    if label == "synthetic":
-        folder = freqtrade_setup(prices, target)
-        peers.append(("freqtrade backtesting (command, fresh process)",
-                      lambda: freqtrade_run(folder),
-                      "sizes each entry from its balance; its fee on both legs"))
+    folder = freqtrade_setup(prices, target, timeframe)
+    peers.append(("freqtrade backtesting (command, fresh process)",
+                  lambda: freqtrade_run(folder, timeframe),
+                  "sizes each entry from its balance; its fee on both legs"))
     for name, fn, model in peers:
         value = float(fn())  # warm-up (JIT), and the cross-check
         error = abs(value / (at_open if name == "bt" else reference) - 1)
