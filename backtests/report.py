@@ -185,6 +185,8 @@ def build_report(
                 _reading(scores)),
         Section("contributions", "Why: contributions to the score",
                 charts.contributions_chart(scores, families, start)),
+        Section("hover", "Each day, explained: hover over the score",
+                body=f'<div id="hover-score">{charts.hover_chart(scores, start)}</div>'),
     ]
     if backtest is not None:
         results = getattr(backtest, "results", None)

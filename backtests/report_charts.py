@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["contributions_chart", "equity_chart", "events_chart", "heatmap_chart",
-           "score_chart"]
+           "hover_chart", "score_chart"]
 
 REGIME_COLOURS = {"calm": "#ffffff", "watch": "#fdf2c7", "stress": "#fad7a0",
                   "unwind": "#f5b7b1"}
@@ -128,3 +128,62 @@ def heatmap_chart(table: pd.DataFrame, metric: str = "sharpe") -> Figure:
     ax.set_title(f"Sweep: {metric} of the threshold rule (in-sample over the whole period)")
     figure.colorbar(image, ax=ax, label=metric)
     return figure
+
+
+def hover_chart(scores: pd.DataFrame, start=None, *, width: int = 1000,
+                height: int = 240) -> str:
+    """The score as an SVG whose daily points explain themselves on hover (no script).
+
+    Each day's point carries a tooltip (an SVG ``<title>``): the date, the score, the regime
+    and the three largest contributions. It works offline, in the report and in Jupyter.
+
+    Parameters
+    ----------
+    scores : pd.DataFrame
+        :func:`signals.risk_off_score`.
+    start : Timestamp, optional
+        First day shown.
+    width, height : int
+        Size in pixels.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    import html
+
+    from signals.composite import REGIMES
+    from signals.registry import components
+
+    shown = scores if start is None else scores[scores.index >= start]
+    daily = shown.resample("1D").last().dropna(subset=["score"])
+    if daily.empty:
+        return "<p>No score to show.</p>"
+    parts = [c for c in components() if c in daily]
+    left, right, top, bottom = 40, 10, 10, 25
+    span = (daily.index[-1] - daily.index[0]) / pd.Timedelta(days=1) or 1.0
+    days = (daily.index - daily.index[0]) / pd.Timedelta(days=1)
+    xs = left + np.asarray(days) / span * (width - left - right)
+    ys = top + (1 - daily["score"].to_numpy() / 100) * (height - top - bottom)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" class="hover-chart">']
+    for regime, level in REGIMES[1:]:
+        colour = REGIME_COLOURS[regime]
+        y = top + (1 - level / 100) * (height - top - bottom)
+        svg.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{colour}" stroke-width="2"/><text x="2" y="{y + 4:.1f}" '
+                   f'font-size="10">{level:g}</text>')
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    svg.append(f'<polyline points="{points}" fill="none" stroke="#4a235a" '
+               'stroke-width="1"/>')
+    for (when, row), x, y in zip(daily.iterrows(), xs, ys, strict=True):
+        top_three = row[parts].dropna().astype(float).sort_values(key=abs, ascending=False)
+        why = ", ".join(f"{name} {value:+.1f}" for name, value in top_three.head(3).items())
+        tip = f"{when:%Y-%m-%d}: score {row['score']:.1f} ({row['regime']}); {why}"
+        svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="transparent">'
+                   f"<title>{html.escape(tip)}</title></circle>")
+    svg.append(f'<text x="{left}" y="{height - 6}" font-size="10">{daily.index[0]:%Y-%m-%d}'
+               f'</text><text x="{width - right}" y="{height - 6}" font-size="10" '
+               f'text-anchor="end">{daily.index[-1]:%Y-%m-%d}</text></svg>')
+    return "".join(svg)

@@ -62,6 +62,12 @@ def test_every_chart_renders_and_the_page_logs_no_error(report_file, browser):
         width, height, paths = size
         assert width > 500 and height > 150, (chart, size)
         assert paths > 20, (chart, size)  # drawn lines and areas, not an empty frame
+    hover = browser.execute_script(
+        "const s = document.querySelector('#hover-score svg'); const r = s.getBoundingClientRect();"
+        "const tips = s.querySelectorAll('circle > title');"
+        "return [r.width, r.height, tips.length, tips[tips.length - 1].textContent];")
+    assert hover[0] > 500 and hover[1] > 100 and hover[2] > 1000, hover
+    assert "score" in hover[3] and "(" in hover[3]  # date: score (regime); contributions
     tables = browser.execute_script("return document.querySelectorAll('table').length")
     assert tables >= 6  # stats, IC, quantiles, regimes, calls, sweep, data
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
