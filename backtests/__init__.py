@@ -22,8 +22,9 @@ What if?
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from signals.lazy import lazy_exports
 
 _EXPORTS = {
     "run": "backtests.backtest",
@@ -83,14 +84,4 @@ if TYPE_CHECKING:
     from backtests.whatif import find_analogs
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'backtests' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -37,8 +37,9 @@ Errors
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from signals.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -156,14 +157,4 @@ if TYPE_CHECKING:
     from signals.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signals' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
