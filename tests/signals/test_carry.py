@@ -17,11 +17,7 @@ from signals.carry import (
     cftc_short_covering,
 )
 from signals.errors import ConfigError, DataContractError
-
-
-def series(values, start, freq="B", name="x") -> pd.Series:
-    index = pd.date_range(start, periods=len(values), freq=freq, tz="UTC", name="available_at")
-    return pd.Series(values, index=index, dtype="float64", name=name)
+from tests.signals import macro_series as series
 
 
 def ust(values):
@@ -62,8 +58,9 @@ def annual_vol(amplitude):
 
 
 def cftc(long, short, oi, start="2024-01-05 20:30"):
-    return (series(long, start, "W-FRI", "long"), series(short, start, "W-FRI", "short"),
-            series(oi, start, "W-FRI", "oi"))
+    return (series(long, start, freq="W-FRI", name="long"),
+            series(short, start, freq="W-FRI", name="short"),
+            series(oi, start, freq="W-FRI", name="oi"))
 
 
 # --- carry_compression -------------------------------------------------------------------

@@ -13,13 +13,13 @@ import pytest
 import signals
 from signals.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
 from signals.errors import ConfigError, DataContractError
+from tests.signals import macro_series
 
 EVAL_ONLY = Path(__file__).resolve().parents[3] / "shared" / "data" / "eval_only"
 
 
 def daily(values, name, start="2024-07-01 20:15") -> pd.Series:
-    index = pd.date_range(start, periods=len(values), freq="B", tz="UTC", name="available_at")
-    return pd.Series(values, index=index, dtype="float64", name=name)
+    return macro_series(values, start, name=name)
 
 
 def walk(level, vol, n=300, seed=0, name="x") -> pd.Series:

@@ -10,13 +10,9 @@ from signals.jgb import (
     jgb_curve_steepening,
     jgb_superlong_jump,
 )
+from tests.signals import macro_series as yields
 
 bundled = pytest.mark.filterwarnings("ignore::signals.macro.BundledDataWarning")
-
-
-def yields(values, start="2024-01-01", freq="B", name="y"):
-    index = pd.date_range(start, periods=len(values), freq=freq, tz="UTC", name="available_at")
-    return pd.Series(np.asarray(values, dtype="float64"), index=index, name=name)
 
 
 def walk(n=300, seed=0, level=1.0):

@@ -7,13 +7,9 @@ import pytest
 import signals
 from signals import ConfigError, DataContractError
 from signals.treasuries import move_level, ust_realized_vol, ust_yield_spike
+from tests.signals import macro_series as series
 
 bundled = pytest.mark.filterwarnings("ignore::signals.macro.BundledDataWarning")
-
-
-def series(values, start="2024-01-01", freq="B", name="y"):
-    index = pd.date_range(start, periods=len(values), freq=freq, tz="UTC", name="available_at")
-    return pd.Series(np.asarray(values, dtype="float64"), index=index, name=name)
 
 
 def walk(n=300, seed=0, level=4.0):

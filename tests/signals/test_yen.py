@@ -11,14 +11,14 @@ import pytest
 import signals
 from signals.errors import ConfigError, DataContractError
 from signals.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
+from tests.signals import macro_series
 
 FUNCTIONS = [yen_rally, usdjpy_drawdown, yen_vol_ratio]
 
 
 def daily(values, start="2024-01-01 21:00") -> pd.Series:
     """Values on business days at 21:00 UTC."""
-    index = pd.date_range(start, periods=len(values), freq="B", tz="UTC", name="available_at")
-    return pd.Series(values, index=index, dtype="float64", name="usdjpy")
+    return macro_series(values, start, name="usdjpy")
 
 
 def random_usdjpy(n=300, seed=0) -> pd.Series:
