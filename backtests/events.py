@@ -319,11 +319,10 @@ def event_study(score, prices, timeframe: str, threshold: float, *, before_days=
     after = bar_count(after_days, timeframe, "after_days", allow_zero=True)
     events = threshold_crossings(s, threshold)
     events = events[~np.isnan(close.reindex(events).to_numpy())]
-    values, _ = _grid(close, timeframe_to_timedelta(timeframe))
-    steps = np.arange(-before, after + 1)
-    per_day = _DAY / timeframe_to_timedelta(timeframe)
-    offsets = pd.Index(steps / per_day, name="offset_days", dtype="float64")
     length = timeframe_to_timedelta(timeframe)
+    values, _ = _grid(close, length)
+    steps = np.arange(-before, after + 1)
+    offsets = pd.Index(steps / (_DAY / length), name="offset_days", dtype="float64")
     paths = {}
     for event in events:
         slot = (event - close.index[0]) // length

@@ -103,10 +103,7 @@ def hand_sweep(open_, close, scores, thresholds, cost):
     out = np.empty((scores.shape[0], thresholds.shape[0]))
     for i in range(scores.shape[0]):
         for j in range(thresholds.shape[0]):
-            cash, units, held = 1.0, 0.0, 1.0
-            units = 0.0
-            held = 0.0
-            want = 1.0
+            cash, units, held, want = 1.0, 0.0, 0.0, 1.0
             for t in range(1, close.shape[0]):
                 if want != held:
                     if want > 0:

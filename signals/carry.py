@@ -26,7 +26,6 @@ __all__ = ["carry_compression", "carry_to_risk_drop", "cftc_crowded_short",
            "cftc_short_covering"]
 
 
-
 def _now_and_then(window: int, **series: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each input as known at every time of the union, now and `window` own observations ago.
 

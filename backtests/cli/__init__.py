@@ -56,7 +56,6 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
     ctx.obj = Context(store_path=store_path, quiet=quiet, debug=debug)
 
 
-
 riskoff.add_command(data)
 riskoff.add_command(score)
 riskoff.add_command(backtest)

@@ -41,7 +41,6 @@ def annual_zip(fixtures) -> bytes:
     return (fixtures / "cftc" / "deacot2023.zip").read_bytes()
 
 
-
 def _annual_text(annual_zip: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(annual_zip)) as archive:
         return archive.read("annual.txt")

@@ -9,7 +9,6 @@ from tests.replay import replay_session
 UTC = "UTC"
 
 
-
 def test_parses_the_new_header_and_blank_values(fixtures):
     wide = fred.parse_fredgraph((fixtures / "fred/fredgraph_DGS10_new_header.csv").read_bytes())
     assert list(wide.columns) == ["fred:DGS10"]

@@ -28,8 +28,6 @@ def current(fixtures) -> bytes:
     return (fixtures / "mof" / "jgbcme.csv").read_bytes()
 
 
-
-
 # ---------------------------------------------------------------- parsing
 
 

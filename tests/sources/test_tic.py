@@ -25,8 +25,6 @@ def current(fixtures) -> bytes:
     return (fixtures / "tic" / "slt_table5.txt").read_bytes()
 
 
-
-
 def _ny_4pm(day: str) -> pd.Timestamp:
     return pd.Timestamp(f"{day} 16:00", tz="America/New_York").tz_convert("UTC")
 

@@ -30,8 +30,6 @@ def y2023(fixtures) -> bytes:
     return (fixtures / "treasury" / "treasury_par_yield_curve_2023.csv").read_bytes()
 
 
-
-
 # ---------------------------------------------------------------- parsing
 
 
