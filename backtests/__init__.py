@@ -2,6 +2,11 @@
 
 Names are imported on first use, like :mod:`signals`, so that importing is instant.
 
+The code sits in rooms, each importing only the ones before it: :mod:`backtests.candles`
+(OHLCV through ccxt and files), :mod:`backtests.report` (charts and HTML),
+:mod:`backtests.engine` (the simulation, rules, results, stats), :mod:`backtests.research`
+(evaluation, sweeps, walk-forward, what-if) and :mod:`backtests.cli` (the command).
+
 Data
     :func:`load_prices` (OHLCV from the store, an exchange through ccxt, or saved files).
 Backtests
@@ -27,26 +32,26 @@ from typing import TYPE_CHECKING
 from signals.lazy import lazy_exports
 
 _EXPORTS = {
-    "run": "backtests.backtest",
-    "evaluate": "backtests.evaluate",
-    "Evaluation": "backtests.evaluate",
-    "rank_ic": "backtests.evaluate",
-    "sweep": "backtests.sweep",
-    "grid_sweep": "backtests.sweep",
-    "walk_forward": "backtests.walkforward",
-    "Shocks": "backtests.shocks",
-    "shocked_reading": "backtests.shocks",
-    "find_analogs": "backtests.whatif",
-    "WalkForward": "backtests.walkforward",
-    "BacktestResult": "backtests.result",
-    "MultiBacktestResult": "backtests.result",
-    "Threshold": "backtests.rules",
-    "Linear": "backtests.rules",
-    "ByRegime": "backtests.rules",
-    "parse_rule": "backtests.rules",
-    "load_prices": "backtests.prices",
-    "StaleCandlesWarning": "backtests.prices",
-    "FallbackExchangeWarning": "backtests.prices",
+    "run": "backtests.engine.run",
+    "evaluate": "backtests.research.evaluate",
+    "Evaluation": "backtests.research.evaluate",
+    "rank_ic": "backtests.research.evaluate",
+    "sweep": "backtests.research.sweep",
+    "grid_sweep": "backtests.research.sweep",
+    "walk_forward": "backtests.research.walkforward",
+    "Shocks": "backtests.research.shocks",
+    "shocked_reading": "backtests.research.shocks",
+    "find_analogs": "backtests.research.whatif",
+    "WalkForward": "backtests.research.walkforward",
+    "BacktestResult": "backtests.engine.result",
+    "MultiBacktestResult": "backtests.engine.result",
+    "Threshold": "backtests.engine.rules",
+    "Linear": "backtests.engine.rules",
+    "ByRegime": "backtests.engine.rules",
+    "parse_rule": "backtests.engine.rules",
+    "load_prices": "backtests.candles.prices",
+    "StaleCandlesWarning": "backtests.candles.prices",
+    "FallbackExchangeWarning": "backtests.candles.prices",
 }
 
 __all__ = [
@@ -73,15 +78,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from backtests.backtest import run
-    from backtests.evaluate import Evaluation, evaluate, rank_ic
-    from backtests.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
-    from backtests.result import BacktestResult, MultiBacktestResult
-    from backtests.rules import ByRegime, Linear, Threshold, parse_rule
-    from backtests.shocks import Shocks, shocked_reading
-    from backtests.sweep import grid_sweep, sweep
-    from backtests.walkforward import WalkForward, walk_forward
-    from backtests.whatif import find_analogs
+    from backtests.candles.prices import FallbackExchangeWarning, StaleCandlesWarning, load_prices
+    from backtests.engine.result import BacktestResult, MultiBacktestResult
+    from backtests.engine.rules import ByRegime, Linear, Threshold, parse_rule
+    from backtests.engine.run import run
+    from backtests.research.evaluate import Evaluation, evaluate, rank_ic
+    from backtests.research.shocks import Shocks, shocked_reading
+    from backtests.research.sweep import grid_sweep, sweep
+    from backtests.research.walkforward import WalkForward, walk_forward
+    from backtests.research.whatif import find_analogs
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

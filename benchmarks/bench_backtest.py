@@ -271,8 +271,8 @@ def bt_run(prices, target):
 
 def one_backtest(prices, scores, label: str) -> list[tuple]:
     import backtests
-    from backtests.engine import simulate
-    from signals.align import align_to_bars
+    from backtests.engine.kernel import simulate
+    from signals.score.align import align_to_bars
 
     aligned = align_to_bars(scores.rename("score"), prices, "1h" if label == "synthetic"
                             else "4h")["score"].to_numpy()
@@ -317,8 +317,8 @@ def one_backtest(prices, scores, label: str) -> list[tuple]:
 
 
 def sweep_rows(prices, scores, quick: bool) -> list[tuple]:
-    from backtests.sweep import _smoothed, sweep
-    from signals.align import align_to_bars
+    from backtests.research.sweep import _smoothed, sweep
+    from signals.score.align import align_to_bars
 
     thresholds = np.linspace(50, 99, 50)
     windows = np.arange(1, 21)
@@ -433,7 +433,7 @@ def first_call(python: str = sys.executable) -> float:
 
 def scaling() -> list[tuple]:
     import backtests
-    from backtests.sweep import sweep
+    from backtests.research.sweep import sweep
 
     rows = []
     for n in (10_000, 100_000, 1_000_000):
@@ -447,7 +447,7 @@ def scaling() -> list[tuple]:
 
 def real_4h():
     import signals
-    from backtests.candle_files import read_candle_file
+    from backtests.candles.files import read_candle_file
 
     path = ROOT.parent / "shared" / "data" / "crypto" / "binance_BTCUSDT_4h.csv"
     if not path.exists():

@@ -46,7 +46,7 @@ def command_time(argv: list[str]) -> float:
 
 
 def main() -> None:
-    from signals.bundled import BUNDLED_DIR
+    from signals.data.bundled import BUNDLED_DIR
 
     files = sorted((BUNDLED_DIR / "macro").iterdir())
     rows = []

@@ -3,6 +3,12 @@
 The public surface is listed in ``__all__``. Names are imported on first use, so that
 ``import signals`` is instant and pandas, ccxt and yfinance load only when needed.
 
+The code sits in rooms, in the order the data flow: :mod:`signals.sources` (publishers),
+:mod:`signals.data` (store, downloads, bundled data, ``load_macro``),
+:mod:`signals.families` (the components), :mod:`signals.score` (the composite, alignment,
+lookahead checks) and :mod:`signals.bots` (what a live bot reads). Each imports only the
+rooms before it; ``errors``, ``times`` and ``lazy`` are the foundation under all of them.
+
 Data
     :func:`load_macro` (every macro series with its availability times, as
     :class:`MacroData`), :class:`Store` (the local SQLite store).
@@ -10,7 +16,7 @@ Scores
     :func:`risk_off_score` (the 0-100 score, its regime and every component's
     contribution), :class:`Weights`, :func:`components`, :func:`component_readings`,
     :data:`REGIMES`.
-Components (each positive = risk-off, raw units; see :mod:`signals.registry`)
+Components (each positive = risk-off, raw units; see :mod:`signals.families.registry`)
     JGB: :func:`jgb_10y_rise`, :func:`jgb_superlong_jump`, :func:`jgb_curve_steepening`,
     :func:`boj_hike_pricing`. Yen: :func:`yen_rally`, :func:`usdjpy_drawdown`,
     :func:`yen_vol_ratio`. Treasuries: :func:`ust_yield_spike`, :func:`ust_realized_vol`,
@@ -54,27 +60,28 @@ _COMPONENTS = {
 }
 
 _EXPORTS = {
-    **{name: f"signals.{module}" for module, names in _COMPONENTS.items() for name in names},
-    "risk_off_score": "signals.composite",
-    "component_readings": "signals.composite",
-    "REGIMES": "signals.composite",
-    "Weights": "signals.weights",
-    "components": "signals.registry",
-    "component": "signals.registry",
-    "refresh_plugins": "signals.registry",
-    "Component": "signals.registry",
-    "align_to_bars": "signals.align",
-    "asof_frame": "signals.combine",
-    "check_series": "signals.validate",
-    "check_lookahead": "signals.lookahead",
-    "LookaheadReport": "signals.lookahead",
-    "latest": "signals.live",
-    "LiveReading": "signals.live",
-    "RiskGate": "signals.gate",
-    "load_macro": "signals.macro",
-    "MacroData": "signals.macro",
-    "BundledDataWarning": "signals.macro",
-    "Store": "signals.store",
+    **{name: f"signals.families.{module}"
+       for module, names in _COMPONENTS.items() for name in names},
+    "risk_off_score": "signals.score.composite",
+    "component_readings": "signals.score.composite",
+    "REGIMES": "signals.score.composite",
+    "Weights": "signals.score.weights",
+    "components": "signals.families.registry",
+    "component": "signals.families.registry",
+    "refresh_plugins": "signals.families.registry",
+    "Component": "signals.families.registry",
+    "align_to_bars": "signals.score.align",
+    "asof_frame": "signals.families.asof",
+    "check_series": "signals.data.validate",
+    "check_lookahead": "signals.score.lookahead",
+    "LookaheadReport": "signals.score.lookahead",
+    "latest": "signals.bots.live",
+    "LiveReading": "signals.bots.live",
+    "RiskGate": "signals.bots.gate",
+    "load_macro": "signals.data.macro",
+    "MacroData": "signals.data.macro",
+    "BundledDataWarning": "signals.data.macro",
+    "Store": "signals.data.store",
     "RiskoffError": "signals.errors",
     "DataSourceError": "signals.errors",
     "DataContractError": "signals.errors",
@@ -127,34 +134,34 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from signals.align import align_to_bars
-    from signals.carry import (
+    from signals.bots.gate import RiskGate
+    from signals.bots.live import LiveReading, latest
+    from signals.data.macro import BundledDataWarning, MacroData, load_macro
+    from signals.data.store import Store
+    from signals.data.validate import check_series
+    from signals.errors import ConfigError, DataContractError, DataSourceError, RiskoffError
+    from signals.families.asof import asof_frame
+    from signals.families.carry import (
         carry_compression,
         carry_to_risk_drop,
         cftc_crowded_short,
         cftc_short_covering,
     )
-    from signals.combine import asof_frame
-    from signals.composite import REGIMES, component_readings, risk_off_score
-    from signals.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
-    from signals.errors import ConfigError, DataContractError, DataSourceError, RiskoffError
-    from signals.gate import RiskGate
-    from signals.holdings import japan_treasury_selling
-    from signals.jgb import (
+    from signals.families.cross_asset import audjpy_drop, nikkei_drawdown, vix_jump
+    from signals.families.holdings import japan_treasury_selling
+    from signals.families.jgb import (
         boj_hike_pricing,
         jgb_10y_rise,
         jgb_curve_steepening,
         jgb_superlong_jump,
     )
-    from signals.live import LiveReading, latest
-    from signals.lookahead import LookaheadReport, check_lookahead
-    from signals.macro import BundledDataWarning, MacroData, load_macro
-    from signals.registry import Component, component, components, refresh_plugins
-    from signals.store import Store
-    from signals.treasuries import move_level, ust_realized_vol, ust_yield_spike
-    from signals.validate import check_series
-    from signals.weights import Weights
-    from signals.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
+    from signals.families.registry import Component, component, components, refresh_plugins
+    from signals.families.treasuries import move_level, ust_realized_vol, ust_yield_spike
+    from signals.families.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
+    from signals.score.align import align_to_bars
+    from signals.score.composite import REGIMES, component_readings, risk_off_score
+    from signals.score.lookahead import LookaheadReport, check_lookahead
+    from signals.score.weights import Weights
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -23,7 +23,7 @@ def test_each_source_serves_recent_values_in_its_documented_shape(name):
 
 
 def test_the_exchange_serves_closed_daily_candles():
-    from backtests.exchanges import fetch_ohlcv_range
+    from backtests.candles.exchanges import fetch_ohlcv_range
 
     result = fetch_ohlcv_range("BTC/USDT", "1d", start=pd.Timestamp.now(tz="UTC")
                                - pd.Timedelta(days=10))

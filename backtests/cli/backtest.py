@@ -16,7 +16,7 @@ REPORT_OPTION = click.option("--report", type=click.Path(dir_okay=False),
 
 def save_report(path: str, scores, prices: dict, notes, **pieces) -> None:
     """Write the HTML report of a command's results and say where."""
-    from backtests.report import build_report
+    from backtests.report.page import build_report
 
     report = build_report(scores, prices, notes=notes, **pieces)
     console(stderr=True).print(f"report: {report.save(path)}", highlight=False)
@@ -24,9 +24,9 @@ def save_report(path: str, scores, prices: dict, notes, **pieces) -> None:
 
 def load_inputs(ctx: Context, symbols, timeframe, exchange, data_dir, refresh, weights_file):
     """Data for a command: (macro, scores, {symbol: candles}, notes)."""
-    from backtests.prices import load_prices
-    from signals.composite import risk_off_score
-    from signals.macro import load_macro
+    from backtests.candles.prices import load_prices
+    from signals.data.macro import load_macro
+    from signals.score.composite import risk_off_score
 
     store = ctx.store()
     with warnings.catch_warnings(record=True) as caught:
@@ -103,7 +103,7 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
       riskoff backtest --symbol BTC/USDT --symbol ETH/USDT --rule threshold:70:55
       riskoff backtest --timeframe 4h --since 2020-01-01 --rule linear:50:80 --format json
     """
-    from backtests.backtest import run
+    from backtests.engine.run import run
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)

@@ -29,7 +29,7 @@ class Context:
 
     def store(self):
         """The store named by ``--store`` / ``RISKOFF_HOME``, or the default one."""
-        from signals.store import Store
+        from signals.data.store import Store
 
         return Store(self.store_path)
 

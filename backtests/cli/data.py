@@ -25,9 +25,9 @@ def data() -> None:
 
 
 def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, on_result):
-    from backtests.prices import StaleCandlesWarning, load_prices
+    from backtests.candles.prices import StaleCandlesWarning, load_prices
+    from signals.data.update import FetchResult
     from signals.errors import RiskoffError
-    from signals.update import FetchResult
 
     results = []
     for symbol in symbols:
@@ -79,8 +79,8 @@ def update(ctx: Context, sources, data_dir, symbols, timeframe, exchange, no_pri
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from signals.data.update import import_data_dir, refresh_macro
     from signals.sources.registry import all_sources, get_source
-    from signals.update import import_data_dir, refresh_macro
 
     store = ctx.store()
     chosen = [get_source(name) for name in sources] if sources else all_sources()
@@ -151,8 +151,8 @@ def status(ctx: Context, data_dir, fmt) -> None:
     """
     import pandas as pd
 
-    from backtests.prices import ensure_bundled_candles
-    from signals.macro import load_macro
+    from backtests.candles.prices import ensure_bundled_candles
+    from signals.data.macro import load_macro
 
     store = ctx.store()
     with warnings.catch_warnings(record=True) as caught:
@@ -181,8 +181,8 @@ def _candle_files_status(data_dir):
     """The candle files of a data_dir, in the shape of ``Store.candle_status``."""
     import pandas as pd
 
-    from backtests.candle_files import read_candle_file
-    from signals.datadir import scan_data_dir
+    from backtests.candles.files import read_candle_file
+    from signals.data.datadir import scan_data_dir
 
     rows = []
     for path in scan_data_dir(data_dir).candles:

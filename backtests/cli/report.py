@@ -27,10 +27,10 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
       riskoff report
       riskoff report --symbol BTC/USDT --rule threshold:70:55 -o btc.html --png-dir charts
     """
-    from backtests.backtest import run
-    from backtests.evaluate import evaluate
-    from backtests.report import build_report
-    from backtests.sweep import sweep
+    from backtests.engine.run import run
+    from backtests.report.page import build_report
+    from backtests.research.evaluate import evaluate
+    from backtests.research.sweep import sweep
 
     del fmt  # the report is HTML whatever --format says
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,

@@ -103,7 +103,7 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
       riskoff evaluate --symbol ETH/USDT --since 2020-01-01 --horizons 1,7,30
       riskoff evaluate --until 2021-12-31 --format json     # in-sample only
     """
-    from backtests.evaluate import evaluate as run_evaluation
+    from backtests.research.evaluate import evaluate as run_evaluation
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
@@ -162,7 +162,7 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
       riskoff sweep --thresholds 55:90:2.5 --smoothing 1,7,30 --sort calmar
       riskoff sweep --format json > sweep.json
     """
-    from backtests.sweep import sweep
+    from backtests.research.sweep import sweep
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
@@ -205,7 +205,7 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
       riskoff walkforward
       riskoff walkforward --train 365D --test 90D --anchored --objective calmar
     """
-    from backtests.walkforward import walk_forward
+    from backtests.research.walkforward import walk_forward
 
     _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
                                        weights_file)

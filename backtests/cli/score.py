@@ -19,7 +19,7 @@ FORMATS = click.Choice(["table", "csv", "json"])
 
 def _load(ctx: Context, data_dir, refresh: bool):
     """The macro data, the warnings as notes, and the refresh failures among them."""
-    from signals.macro import RefreshFailedWarning, load_macro
+    from signals.data.macro import RefreshFailedWarning, load_macro
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -30,9 +30,9 @@ def _load(ctx: Context, data_dir, refresh: bool):
 
 
 def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict:
-    """The reading of ``riskoff score --format json`` (see :func:`signals.live.reading`)."""
+    """The reading of ``riskoff score --format json`` (see :func:`signals.bots.live.reading`)."""
+    from signals.bots.live import reading as live_reading
     from signals.errors import ConfigError
-    from signals.live import reading as live_reading
 
     try:
         return live_reading(scores, macro, at)
@@ -64,7 +64,7 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
     """
     import pandas as pd
 
-    from signals.composite import risk_off_score
+    from signals.score.composite import risk_off_score
     from signals.times import to_utc
 
     if at and since:
@@ -172,7 +172,7 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
       riskoff check-lookahead my_signals.py:steep_jgb
       riskoff check-lookahead mypackage.signals:carry_stress --cutoffs 50
     """
-    from signals.lookahead import check_lookahead as check
+    from signals.score.lookahead import check_lookahead as check
     from signals.times import to_utc
 
     func = _import_target(target)

@@ -8,7 +8,7 @@ from backtests.cli.backtest import load_inputs
 from backtests.cli.common import Context, console, print_csv, print_json
 from backtests.cli.research import _print_frame, _records, parse_grid
 
-# (option, shock name, unit, example) — the names and units of backtests.shocks.SHOCK_UNITS
+# (option, shock name, unit, example) — the names and units of backtests.research.shocks.SHOCK_UNITS
 SHOCK_OPTIONS = (
     ("--usdjpy", "usdjpy", "%", "-8%"), ("--ust10y", "ust10y", "bp", "+60bp"),
     ("--ust2y", "ust2y", "bp", "+25bp"), ("--jgb10y", "jgb10y", "bp", "+30bp"),
@@ -53,8 +53,8 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
       riskoff whatif --usdjpy -8% --ust10y +60bp --japan-holdings -3%
       riskoff whatif --jgb10y +30bp --jgb30y +40bp --symbol BTC/USDT --k 10
     """
-    from backtests.shocks import Shocks
-    from backtests.whatif import find_analogs
+    from backtests.research.shocks import Shocks
+    from backtests.research.whatif import find_analogs
     from signals.times import to_utc
 
     items = [f"{name}={value}" for name, value in moves.items() if value is not None]

@@ -101,7 +101,7 @@ class Source:
         Days before the last stored date that a refresh fetches again, because the
         publisher revises recent values.
     bundled : tuple of str
-        File names shipped in ``signals/bundled`` for this source.
+        File names shipped in ``signals/data/bundled`` for this source.
     """
 
     name: str

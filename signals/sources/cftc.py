@@ -46,9 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from signals.catalog import bounds_for
 from signals.errors import DataSourceError
 from signals.sources.base import Fetch, Source, check_wide, empty_observations, observations
+from signals.sources.catalog import bounds_for
 from signals.sources.cftc_calendar import release_times
 from signals.sources.http import download, make_session
 

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from signals.catalog import bounds_for
 from signals.errors import DataSourceError
 from signals.sources.base import Fetch, Source, check_wide, empty_observations, observations
+from signals.sources.catalog import bounds_for
 from signals.sources.http import download, make_session
 from signals.sources.release import at_local_time
 

@@ -44,9 +44,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from signals.catalog import bounds_for
 from signals.errors import DataSourceError
 from signals.sources.base import Fetch, Source, check_wide, observations
+from signals.sources.catalog import bounds_for
 from signals.sources.release import as_dates, at_local_time
 
 __all__ = [

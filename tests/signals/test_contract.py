@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import signals
-from signals.registry import components
+from signals.families.registry import components
 
 NAMES = list(components())
 

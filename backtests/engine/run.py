@@ -1,0 +1,178 @@
+"""``backtests.run``: would listening to the risk-off score have protected a position."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from backtests.engine.kernel import check_candles, simulate
+from backtests.engine.result import BacktestResult, MultiBacktestResult, extract_trades
+from backtests.engine.rules import parse_rule
+from signals.errors import ConfigError, DataContractError
+from signals.times import to_utc
+
+__all__ = ["infer_timeframe", "run"]
+
+
+def infer_timeframe(index: pd.DatetimeIndex) -> str:
+    """The candles' timeframe from their most common spacing, e.g. ``"4h"``."""
+    if len(index) < 2:
+        raise DataContractError("cannot tell the timeframe from fewer than 2 candles; pass "
+                                "timeframe=")
+    step = pd.Series(index).diff().mode().iloc[0]
+    seconds = int(step.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _scores_frame(scores) -> pd.DataFrame:
+    if isinstance(scores, pd.Series):
+        return scores.rename("score").to_frame()
+    if isinstance(scores, pd.DataFrame) and "score" in scores:
+        return scores
+    raise DataContractError("scores must be signals.risk_off_score()'s frame or a Series of "
+                            "scores indexed by UTC time")
+
+
+def _window(prices: pd.DataFrame, start, end) -> pd.DataFrame:
+    if start is not None:
+        prices = prices[prices.index >= to_utc(start, "start")]
+    if end is not None:
+        prices = prices[prices.index <= to_utc(end, "end")]
+    return prices
+
+
+def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, execution,
+             initial_cash, allow_short, max_age, start, end) -> BacktestResult:
+    from backtests.engine.stats import stats_table
+    from signals.score.align import align_to_bars
+
+    prices = check_candles(_window(prices, start, end), symbol)
+    timeframe = timeframe or prices.attrs.get("timeframe") or infer_timeframe(prices.index)
+    aligned = align_to_bars(_scores_frame(scores), prices, timeframe, max_age=max_age)
+    target = rule.exposure(aligned)
+    if not allow_short and (target < 0).any():
+        raise ConfigError("the rule asks for a short position; pass allow_short=True "
+                          "(--allow-short) to backtest a hedge")
+    if (np.abs(target) > 1 + 1e-12).any():
+        raise ConfigError("the rule asks for more than 100% exposure; riskoff does not "
+                          "backtest leverage")
+    costs = {"fee_bps": fee_bps, "slippage_bps": slippage_bps, "execution": execution,
+             "initial_cash": initial_cash}
+    open_, close = prices["open"].to_numpy(), prices["close"].to_numpy()
+    equity, held, fees = simulate(open_, close, target, **costs)
+    hold_equity, _, hold_fees = simulate(open_, close, np.ones(len(prices)), **costs)
+    index = prices.index
+    equity_frame = pd.DataFrame({"strategy": equity, "buy_and_hold": hold_equity}, index=index)
+    exposure = pd.Series(held, index=index, name="exposure")
+    fee_series = pd.Series(fees, index=index, name="fees")
+    trades = extract_trades(prices, target, fees, execution)
+    stats = stats_table(equity_frame["strategy"], equity_frame["buy_and_hold"],
+                        exposure=exposure, trades=trades, fees=fee_series, timeframe=timeframe,
+                        initial_cash=initial_cash, benchmark_fees=float(hold_fees.sum()))
+    settings = {"rule": str(rule), "timeframe": timeframe, **costs, "allow_short": allow_short,
+                "start": index[0], "end": index[-1]}
+    return BacktestResult(symbol, timeframe, equity_frame, exposure,
+                          pd.Series(target, index=index, name="target"), fee_series, trades,
+                          stats, aligned, settings)
+
+
+def _combine(results: dict[str, BacktestResult], initial_cash: float) -> MultiBacktestResult:
+    """One portfolio: each asset's share is cash before its first candle, then its equity."""
+    from backtests.engine.stats import stats_table
+
+    share = initial_cash / len(results)
+    index = pd.DatetimeIndex(sorted(set().union(*(r.equity.index for r in results.values()))),
+                             name="open_time")
+    curves = {k: r.equity.reindex(index).ffill().fillna(share) for k, r in results.items()}
+    combined = sum(curves.values())
+    held = sum((r.exposure * r.equity["strategy"]).reindex(index).ffill().fillna(0.0)
+               for r in results.values())
+    exposure = held / combined["strategy"]
+    fees = sum(r.fees.reindex(index).fillna(0.0) for r in results.values())
+    trades = pd.concat([r.trades.assign(symbol=k) for k, r in results.items()],
+                       ignore_index=True)
+    timeframe = next(iter(results.values())).timeframe
+    combined_stats = stats_table(
+        combined["strategy"], combined["buy_and_hold"], exposure=exposure, trades=trades,
+        fees=fees, timeframe=timeframe,
+        initial_cash=initial_cash,
+        benchmark_fees=float(sum(r.stats.loc["Fees Paid [$]", "buy_and_hold"]
+                                 for r in results.values())))
+    stats = pd.concat({**{k: r.stats for k, r in results.items()}, "combined": combined_stats},
+                      axis=1)
+    return MultiBacktestResult(results, combined, stats)
+
+
+def run(
+    prices,
+    scores,
+    *,
+    rule="threshold:70",
+    fee_bps: float = 10.0,
+    slippage_bps: float = 5.0,
+    execution: str = "open",
+    initial_cash: float = 10_000.0,
+    allow_short: bool = False,
+    start=None,
+    end=None,
+    timeframe: str | None = None,
+    max_age="10D",
+) -> BacktestResult | MultiBacktestResult:
+    """Backtest a rule on the risk-off score against BTC/ETH (or any) candles.
+
+    Decisions are taken at each candle's close on the score available then, and fill on
+    the next candle (see :mod:`backtests.engine.kernel`); buy-and-hold is simulated the same way,
+    with the same costs, for a like-for-like comparison.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame or dict of them
+        Candles from :func:`backtests.load_prices` (UTC open-time index, ``open``,
+        ``close``); a dict ``{symbol: candles}`` backtests each with an equal share of
+        the capital and combines them.
+    scores : pd.DataFrame or pd.Series
+        ``signals.risk_off_score()``, or any Series of scores (0-100, higher = more
+        risk-off) indexed by UTC availability time.
+    rule : str, rule object or callable
+        See :mod:`backtests.engine.rules`: ``"threshold:70"`` (default), ``"threshold:70:55"``,
+        ``"linear:50:80"``, ``"regime:calm=1,watch=1,stress=0.5,unwind=0"``, a
+        :class:`~backtests.engine.rules.Threshold`/``Linear``/``ByRegime``, or
+        ``func(aligned) -> exposures``.
+    fee_bps, slippage_bps : float
+        Costs in basis points of traded notional (10 = 0.10%).
+    execution : {"open", "close"}
+        Fill on the next candle's open (default) or close.
+    initial_cash : float
+        Starting equity, USD (split equally across assets).
+    allow_short : bool
+        Allow negative exposure (a hedge); long-only otherwise.
+    start, end : str or Timestamp, optional
+        Candles to backtest, by open time (naive means UTC).
+    timeframe : str, optional
+        Candle length; default from ``prices.attrs`` or the candles' spacing.
+    max_age : str or Timedelta
+        A score older than this at a candle's close is not used (the rule holds).
+
+    Returns
+    -------
+    BacktestResult or MultiBacktestResult
+        ``.stats``, ``.equity``, ``.trades``, ``.exposure``, ``_repr_html_``, ``.plot()``.
+    """
+    rule = parse_rule(rule)
+    options = {"timeframe": timeframe, "fee_bps": fee_bps, "slippage_bps": slippage_bps,
+               "execution": execution, "allow_short": allow_short, "max_age": max_age,
+               "start": start, "end": end}
+    if isinstance(prices, Mapping):
+        if not prices:
+            raise DataContractError("prices is an empty dict; pass {symbol: candles}")
+        share = initial_cash / len(prices)
+        results = {symbol: _run_one(frame, scores, rule, symbol=symbol, initial_cash=share,
+                                    **options) for symbol, frame in prices.items()}
+        return _combine(results, initial_cash)
+    symbol = prices.attrs.get("symbol", "asset") if isinstance(prices, pd.DataFrame) else "asset"
+    return _run_one(prices, scores, rule, symbol=symbol, initial_cash=initial_cash, **options)

@@ -1,0 +1,215 @@
+"""The stats table of a backtest, in the style of backtesting.py, strategy beside buy-and-hold.
+
+Its keys (:data:`STATS_KEYS`) are documented, with units and formulas, in
+``docs/backtests_stats.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from backtests.engine.metrics import (
+    _as_float_series,
+    _cagr,
+    _calmar,
+    _check_equity,
+    _check_exposure,
+    _check_rate,
+    _drawdown,
+    _exposed_share,
+    _turnover,
+    annualized_volatility,
+    periods_per_year,
+    sharpe_ratio,
+    sortino_ratio,
+)
+from signals.errors import ConfigError, DataContractError
+from signals.times import timeframe_to_timedelta
+
+__all__ = ["STATS_KEYS", "stats_table"]
+
+STATS_KEYS: tuple[str, ...] = (
+    "Start", "End", "Duration", "Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]",
+    "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
+    "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "Max. Drawdown Start",
+    "Max. Drawdown End", "Max. Drawdown Duration", "Turnover (Ann.)", "# Trades",
+    "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]", "Avg. Trade [%]", "Fees Paid [$]",
+)
+"""Row labels of :func:`stats_table`, in order (units in brackets, percent as e.g. -23.4)."""
+
+_TRADE_COLUMNS = ("entry_time", "exit_time", "return")
+
+
+def _check_same_index(series: pd.Series, argument: str, index: pd.Index) -> None:
+    if not series.index.equals(index):
+        raise DataContractError(f"{argument} must be on the same bars as equity ({len(index)} "
+                                f"bars from {index[0]} to {index[-1]}); got {len(series)} "
+                                f"values. Use {argument}.reindex(equity.index)")
+
+
+def _check_trades(trades: pd.DataFrame) -> np.ndarray:
+    if not isinstance(trades, pd.DataFrame):
+        raise DataContractError(f"trades must be a DataFrame with columns "
+                                f"{', '.join(_TRADE_COLUMNS)}; got {type(trades).__name__}")
+    missing = [column for column in _TRADE_COLUMNS if column not in trades.columns]
+    if missing:
+        raise DataContractError(f"trades lacks column(s) {', '.join(missing)}; it needs "
+                                f"{', '.join(_TRADE_COLUMNS)} (return = round-trip return as "
+                                "a fraction)")
+    try:
+        returns = trades["return"].to_numpy(dtype="float64")
+    except (TypeError, ValueError) as exc:
+        raise DataContractError("trades['return'] must hold numbers (round-trip returns as "
+                                "fractions, 0.05 = +5%)") from exc
+    if np.isinf(returns).any():
+        raise DataContractError("trades['return'] has infinite values; round-trip returns "
+                                "are finite fractions")
+    return returns[~np.isnan(returns)]
+
+
+def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *, exposure: np.ndarray,
+            trade_returns: np.ndarray, fees_paid: float) -> list:
+    """One column of the table, from inputs already checked by :func:`stats_table`."""
+    returns = values[1:] / values[:-1] - 1.0
+    drawdown = _drawdown(values, index)
+    cagr = _cagr(values, ppy)
+    n_trades = int(trade_returns.size)
+    has_trades = n_trades > 0
+
+    def percent(value: float) -> float:
+        return float(value) * 100.0
+
+    def when(stamp):
+        return pd.NaT if stamp is None else stamp
+
+    return [
+        index[0],
+        index[-1],
+        index[-1] - index[0],
+        percent(_exposed_share(exposure)),
+        float(values[-1]),
+        float(values.max()),
+        percent(values[-1] / values[0] - 1.0),
+        percent(cagr),
+        percent(annualized_volatility(returns, ppy)),
+        sharpe_ratio(returns, ppy),
+        sortino_ratio(returns, ppy),
+        _calmar(cagr, drawdown.depth),
+        percent(drawdown.depth),
+        when(drawdown.peak),
+        when(drawdown.trough),
+        when(drawdown.duration),
+        _turnover(exposure, ppy),
+        n_trades,
+        percent(np.mean(trade_returns > 0)) if has_trades else math.nan,
+        percent(np.max(trade_returns)) if has_trades else math.nan,
+        percent(np.min(trade_returns)) if has_trades else math.nan,
+        percent(np.mean(trade_returns)) if has_trades else math.nan,
+        float(fees_paid),
+    ]
+
+
+def stats_table(
+    equity: pd.Series,
+    benchmark_equity: pd.Series,
+    *,
+    exposure: pd.Series,
+    trades: pd.DataFrame,
+    fees: pd.Series,
+    timeframe: str,
+    initial_cash: float,
+    benchmark_fees: float = 0.0,
+) -> pd.DataFrame:
+    """The strategy's statistics next to buy-and-hold's, one row per :data:`STATS_KEYS`.
+
+    Parameters
+    ----------
+    equity : pd.Series
+        The strategy's account value in USD at every bar, strictly positive, on a sorted,
+        unique DatetimeIndex; the first value is the starting cash.
+    benchmark_equity : pd.Series
+        Buy-and-hold's account value in USD on the same bars, also starting at
+        `initial_cash`.
+    exposure : pd.Series
+        The strategy's per-bar fraction of equity held (1 long, 0 flat, negative short) on
+        the same bars, no NaN.
+    trades : pd.DataFrame
+        One row per trade with at least ``entry_time``, ``exit_time`` and ``return`` (the
+        round trip's return as a fraction, 0.05 = +5%); rows with a NaN return are not
+        counted.
+    fees : pd.Series
+        Fees paid by the strategy in USD at every bar, on the same bars.
+    timeframe : str
+        The bars' ccxt timeframe (e.g. ``"1d"``), for annualising over a 365-day year.
+    initial_cash : float
+        Starting account value in USD; both curves must start at it (relative tolerance
+        1e-9), so that the two columns compare the same money.
+    benchmark_fees : float
+        Fees buy-and-hold paid in USD (its one buy), since its equity curve does not say.
+
+    Returns
+    -------
+    pd.DataFrame
+        object dtype, index :data:`STATS_KEYS` in order, columns ``"strategy"`` and
+        ``"buy_and_hold"``. Times are Timestamps, durations Timedeltas (NaT when
+        undefined), ``# Trades`` an int, everything else floats (NaN when undefined).
+        Percentages are in percent (-23.4 = -23.4%); Max. Drawdown [%] is <= 0. Buy-and-hold
+        counts as always exposed (exposure 1 at every bar) and as one trade whose return is
+        its total return. See ``docs/backtests_stats.md`` for every row.
+
+    Raises
+    ------
+    DataContractError
+        An input breaks its contract: not on the same bars as `equity`, NaN, non-positive
+        equity, a curve not starting at `initial_cash`, bars spaced unlike `timeframe`
+        (median spacing more than 10% off), `trades` without the needed columns.
+    ConfigError
+        `timeframe` is not a ccxt timeframe; `initial_cash` or `benchmark_fees` is not a
+        valid number.
+    """
+    ppy = periods_per_year(timeframe)
+    values = _check_equity(equity, need_times=True)
+    benchmark_values = _check_equity(benchmark_equity, "benchmark_equity", need_times=True)
+    index = equity.index
+    if len(index) < 2:
+        raise DataContractError(f"equity has {len(index)} value(s); the stats table needs at "
+                                "least 2 bars. Run the backtest over a longer period")
+    _check_same_index(benchmark_equity, "benchmark_equity", index)
+    _check_same_index(_as_float_series(exposure, "exposure"), "exposure", index)
+    exposure_values = _check_exposure(exposure)
+    fee_values = _as_float_series(fees, "fees")
+    _check_same_index(fee_values, "fees", index)
+    if not np.isfinite(fee_values.to_numpy()).all():
+        raise DataContractError("fees has NaN or infinite values; give the USD fees paid at "
+                                "every bar. Use fees.fillna(0.0) for bars without trades")
+    trade_returns = _check_trades(trades)
+
+    cash = _check_rate(initial_cash, "initial_cash")
+    if cash <= 0:
+        raise ConfigError(f"initial_cash must be a positive amount in USD; got {initial_cash!r}")
+    for argument, curve in (("equity", values), ("benchmark_equity", benchmark_values)):
+        first = float(curve[0])
+        if not math.isclose(first, cash, rel_tol=1e-9):
+            raise DataContractError(
+                f"{argument} must start at initial_cash={cash:g} USD; its first value is "
+                f"{first:g}. Begin the curve with the starting cash, before the first trade")
+    bench_fees = _check_rate(benchmark_fees, "benchmark_fees")
+
+    bar = timeframe_to_timedelta(timeframe)
+    spacing = pd.Series(index).diff().median()
+    # 10% slack: calendar-month candles ("1M") are 28 to 31 days, ccxt counts 30
+    if len(index) >= 3 and abs(spacing / bar - 1.0) > 0.1:
+        raise DataContractError(f"equity bars are {spacing} apart (median) but timeframe is "
+                                f"{timeframe!r} ({bar}); pass the timeframe of the bars, "
+                                "or annualised figures would be wrong")
+
+    benchmark_total = benchmark_values[-1] / benchmark_values[0] - 1.0
+    strategy = _column(values, index, ppy, exposure=exposure_values,
+                       trade_returns=trade_returns, fees_paid=float(fee_values.sum()))
+    buy_and_hold = _column(benchmark_values, index, ppy, exposure=np.ones(len(index)),
+                           trade_returns=np.array([benchmark_total]), fees_paid=bench_fees)
+    return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
+                        index=pd.Index(STATS_KEYS), dtype=object)

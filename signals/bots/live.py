@@ -1,0 +1,431 @@
+"""The live reading: the risk-off score as of now, how fresh it is, and what a bot should do.
+
+:func:`latest` never raises because a publisher is down, the store is half-written or the
+computation fails: it returns a :class:`LiveReading` with ``degraded=True`` and the error
+named (``score=None`` when nothing at all can be computed). Only bad arguments raise
+(:class:`~signals.errors.ConfigError`).
+
+A reading is **usable** when it has a score as of its time from fresh data. It is not when
+too little weight is fresh (``stale=True``: every input older than its component's
+``max_age`` drops out of the score) or nothing could be computed. Then the **policy** says
+what the bot should do:
+
+``fail_open``
+    allow risk.
+``fail_closed``
+    refuse risk.
+``hold_last``
+    keep the verdict of the last good score (the last row, at or before the reading's
+    time, scored from fresh data); refuse when there is none.
+
+A usable score allows risk below :data:`RISK_OFF_ABOVE` (70, where ``unwind`` starts) and
+refuses it from there, whatever the policy. A degraded reading whose stored data are still
+fresh (a refresh failed, but the stored values are within ``max_age``) is usable. ``decision``
+starts with ``allow:`` or ``refuse:`` and says why in a few words.
+
+A bot may call :func:`latest` every minute: the scores of a store are kept in memory and
+computed again only when something has been written to it, so a call costs well under a
+millisecond when nothing changed.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sqlite3
+import threading
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from signals.data.store import Store
+from signals.errors import ConfigError
+from signals.families.registry import get_component
+from signals.score.composite import REGIMES
+from signals.times import to_utc
+
+__all__ = ["POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading"]
+
+POLICIES = ("fail_open", "fail_closed", "hold_last")
+RISK_OFF_ABOVE = dict(REGIMES)["unwind"]  # 70
+_KEYS = ("as_of", "row_available_at", "age_days", "score", "regime", "coverage", "components",
+         "inputs", "notes", "degraded", "failed_sources", "stale", "policy", "allow_risk",
+         "decision")
+_DAY_NS = 86_400 * 10**9
+_CACHED = 4  # (store, weights) pairs whose scores stay in memory
+
+
+def check_policy(policy: str) -> str:
+    """`policy` if it is one of :data:`POLICIES`, else a :class:`ConfigError`."""
+    if policy not in POLICIES:
+        raise ConfigError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    return policy
+
+
+def _stamp(when: pd.Timestamp | None) -> str:
+    return "none" if when is None else f"{when:%Y-%m-%d %H:%M} UTC"
+
+
+def _decide(score, held_score, held_as_of, policy: str) -> tuple[bool, str]:
+    """``allow_risk`` and ``decision`` for a usable `score` (or ``None``): the module's rules."""
+    if score is not None:
+        allow = score < RISK_OFF_ABOVE
+        return allow, (f"{'allow' if allow else 'refuse'}: score {score:.1f} "
+                       f"{'<' if allow else '>='} {RISK_OFF_ABOVE:g}")
+    if policy == "fail_open":
+        return True, "allow: no usable score (fail_open)"
+    if policy == "fail_closed":
+        return False, "refuse: no usable score (fail_closed)"
+    if held_score is None:
+        return False, "refuse: no usable score to hold (hold_last)"
+    allow = held_score < RISK_OFF_ABOVE
+    return allow, (f"{'allow' if allow else 'refuse'}: no usable score; holding the last good "
+                   f"score {held_score:.1f} of {_stamp(held_as_of)} (hold_last)")
+
+
+@dataclass(frozen=True)
+class LiveReading:
+    """One reading of the risk-off score, with its freshness and a verdict for a bot.
+
+    Attributes
+    ----------
+    as_of, row_available_at : Timestamp
+        When the reading is taken (UTC), and the score row used: the last one available
+        then (``None`` when there is none).
+    age_days : float
+        How old `as_of` was when the reading was made, in days.
+    score, regime, coverage : float, str, float
+        The score (0-100, higher = more risk-off; ``None`` when there is none), its regime
+        (``calm``, ``watch``, ``stress``, ``unwind``), the share of the weight on fresh data.
+    components, inputs : list of dict
+        ``{name, family, weight, contribution, description}``, largest first (see
+        :attr:`contributions`); ``{name, last_date, available_at, age_days, stale}``.
+    notes, failed_sources : list of str
+        Warnings and the error; the failed downloads or ``"refresh timed out after N s"``.
+    degraded, stale : bool
+        A refresh or the store failed; there is no score at `as_of` from fresh data.
+    policy, allow_risk, decision : str, bool, str
+        How an unusable reading is judged (:data:`POLICIES`), the verdict, and why
+        (``allow: ...`` or ``refuse: ...``); left empty, both are worked out by the rules.
+    held_score, held_as_of, error : float, Timestamp, str or None
+        The last good score at or before `as_of` and its time (for ``hold_last``); why the
+        data could not be read or scored.
+    """
+
+    as_of: pd.Timestamp
+    row_available_at: pd.Timestamp | None = None
+    age_days: float | None = None
+    score: float | None = None
+    regime: str | None = None
+    coverage: float = 0.0
+    components: list[dict] = field(default_factory=list)
+    inputs: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    degraded: bool = False
+    failed_sources: list[str] = field(default_factory=list)
+    stale: bool = False
+    policy: str = "hold_last"
+    allow_risk: bool = False
+    decision: str = ""
+    held_score: float | None = None
+    held_as_of: pd.Timestamp | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.decision:  # made by hand: judge it by the rules
+            usable = None if self.stale else self.score
+            verdict = _decide(usable, self.held_score, self.held_as_of, self.policy)
+            object.__setattr__(self, "allow_risk", verdict[0])
+            object.__setattr__(self, "decision", verdict[1])
+
+    @property
+    def contributions(self) -> dict[str, float | None]:
+        """Component name -> score points (``None`` when it does not count)."""
+        return {part["name"]: part["contribution"] for part in self.components}
+
+    def to_dict(self) -> dict:
+        """The JSON schema of ``riskoff score --format json`` (docs/cli.md), as plain values."""
+        out = {key: getattr(self, key) for key in _KEYS}
+        for key in ("as_of", "row_available_at"):
+            out[key] = None if out[key] is None else out[key].isoformat()
+        for key in ("components", "inputs", "notes", "failed_sources"):
+            out[key] = [dict(item) if isinstance(item, dict) else item for item in out[key]]
+        return out
+
+    def __repr__(self) -> str:
+        score = "no score" if self.score is None else f"score {self.score:.1f} ({self.regime})"
+        flags = "".join(f", {flag}" for flag in ("stale", "degraded") if getattr(self, flag))
+        return (f"<LiveReading {_stamp(self.as_of)}: {score}, coverage {self.coverage:.0%}"
+                f"{flags}; {self.decision}>")
+
+    def _repr_html_(self) -> str:
+        parts = pd.DataFrame(self.components, columns=["name", "family", "contribution"])
+        inputs = pd.DataFrame(self.inputs, columns=["name", "last_date", "age_days", "stale"])
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes + self.failed_sources)
+        return (f"<p><b>{html.escape(repr(self))}</b></p><ul>{notes}</ul>"
+                f"{parts.to_html(index=False, na_rep='')}{inputs.to_html(index=False)}")
+
+
+def _points(values: np.ndarray, row: int) -> float | None:
+    return None if row < 0 or np.isnan(values[row]) else round(float(values[row]), 3)
+
+
+class _Snapshot:
+    """Scores and each input's availability, ready to be read at any time."""
+
+    def __init__(self, scores: pd.DataFrame, macro, notes: list[str] = ()) -> None:
+        self.times = scores.index.as_unit("ns").asi8
+        self.index = scores.index
+        self.score = scores["score"].to_numpy("float64")
+        self.scored = np.flatnonzero(~np.isnan(self.score))
+        self.regime = scores["regime"].astype(object).to_numpy()
+        self.coverage = scores["coverage"].to_numpy("float64")
+        self.notes = list(notes)
+        self.parts, max_ages = [], {}
+        for name, weight in scores.attrs["weights"].items():
+            component = get_component(name)
+            self.parts.append((name, component, weight, scores[name].to_numpy("float64")))
+            for series in {*component.inputs.values(), *component.optional.values()}:
+                max_ages[series] = min(max_ages.get(series, component.max_age),
+                                       component.max_age)
+        self.inputs = []
+        for name, max_age in sorted(max_ages.items()):
+            frame = macro.frame(name) if name in macro else None
+            self.inputs.append((name, max_age.value, None if frame is None else (
+                pd.DatetimeIndex(frame["available_at"]).as_unit("ns"),
+                pd.DatetimeIndex(frame["date"]))))
+
+    def _row(self, when: pd.Timestamp) -> int:
+        return int(np.searchsorted(self.times, when.value, side="right")) - 1
+
+    def _held(self, row: int) -> int:
+        k = int(np.searchsorted(self.scored, row, side="right")) - 1
+        return int(self.scored[k]) if k >= 0 else -1
+
+    def read(self, at: pd.Timestamp | None, now: pd.Timestamp, policy: str) -> LiveReading:
+        """The reading at `at` (default: the last scored row up to `now`)."""
+        if at is None:
+            now_row = self._row(now)
+            row = self._held(now_row)
+            when = self.index[row] if row >= 0 else now
+            stale = now_row < 0 or np.isnan(self.score[now_row])
+        else:
+            row, when = self._row(at), at
+            stale = row < 0 or np.isnan(self.score[row])
+        held = self._held(row)
+        parts = [{"name": name, "family": c.family, "weight": weight,
+                  "contribution": _points(v, row),
+                  "description": c.description} for name, c, weight, v in self.parts]
+        inputs = []
+        for name, max_age, known in self.inputs:
+            j = -1 if known is None else int(known[0].searchsorted(when, side="right")) - 1
+            age = None if j < 0 else when.value - int(known[0].asi8[j])
+            inputs.append({
+                "name": name, "last_date": None if j < 0 else known[1][j].date().isoformat(),
+                "available_at": None if j < 0 else known[0][j].isoformat(),
+                "age_days": None if age is None else round(age / _DAY_NS, 2),
+                "stale": age is None or age >= max_age})
+        held_score = _points(self.score, held)
+        held_as_of = None if held < 0 else self.index[held]
+        allow, decision = _decide(None if stale else _points(self.score, row), held_score,
+                                 held_as_of, policy)
+        return LiveReading(
+            as_of=when, row_available_at=None if row < 0 else self.index[row],
+            age_days=round((now.value - when.value) / _DAY_NS, 2),
+            score=_points(self.score, row),
+            regime=None if row < 0 or not isinstance(self.regime[row], str) else self.regime[row],
+            coverage=0.0 if row < 0 else round(float(self.coverage[row]), 4),
+            components=sorted(parts, key=lambda p: -abs(p["contribution"] or 0)),
+            inputs=inputs, notes=list(self.notes), stale=bool(stale), policy=policy,
+            allow_risk=allow, decision=decision, held_score=held_score, held_as_of=held_as_of)
+
+
+def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None, *, now=None,
+            policy: str = "hold_last") -> dict:
+    """One score row as a plain dict: the score, regime, contributions and input freshness.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`signals.risk_off_score`.
+    macro : MacroData
+        The data the scores came from (for each input's freshness).
+    at : Timestamp, optional
+        Time of the reading (UTC); default the last row with a score at or before `now`.
+    now : Timestamp, optional
+        The present, for ages and staleness (default: the clock).
+    policy : str
+        How an unusable reading is judged (:data:`POLICIES`).
+
+    Returns
+    -------
+    dict
+        The JSON schema of ``riskoff score --format json`` (docs/cli.md).
+    """
+    now = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now, "now")
+    live = _Snapshot(scores, macro).read(at, now, check_policy(policy))
+    if live.row_available_at is None:
+        when = _stamp(now if at is None else at)
+        raise ConfigError(f"at: no score is available at {when}; try a later time")
+    return live.to_dict()
+
+
+_LOCK, _REFRESH_LOCK = threading.Lock(), threading.Lock()
+_CACHE: OrderedDict[tuple, _Cached] = OrderedDict()  # (store path, weights), newest last
+_REFRESHES: dict[str, _Refresh] = {}  # store path -> the refresh running on it
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Cached:
+    """A store's last snapshot, and the open connection that tells when it changed."""
+
+    __slots__ = ("conn", "inode", "snap", "token")
+
+    def __init__(self) -> None:
+        self.conn = self.inode = self.token = self.snap = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = self.token = None
+
+
+def _snapshot(store: Store, weights) -> tuple[_Snapshot | None, str | None]:
+    """The scores of `store`, recomputed only when something was written to it.
+
+    SQLite's ``PRAGMA data_version``, asked on a connection kept open, changes whenever
+    another connection commits; the file's inode and size catch a store replaced or cut
+    short on disk. On failure: the last good snapshot of the same store (or ``None``) and
+    the error.
+    """
+    from signals.data.macro import load_macro
+    from signals.score.composite import _as_weights, risk_off_score
+
+    key = (str(store.path), _as_weights(weights))  # a bad weights argument raises here
+    with _LOCK:
+        cached = _CACHE.pop(key, None) or _Cached()
+        _CACHE[key] = cached
+        while len(_CACHE) > _CACHED:
+            _CACHE.popitem(last=False)[1].close()
+        try:
+            stat = os.stat(store.path)
+            inode = (stat.st_dev, stat.st_ino, stat.st_size)  # size: a file cut short
+            if cached.conn is None or cached.inode != inode:
+                cached.close()
+                cached.conn = sqlite3.connect(store.path, isolation_level=None,
+                                              check_same_thread=False)
+                cached.inode = inode
+            token = cached.conn.execute("PRAGMA data_version").fetchone()[0]
+            if token != cached.token:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    macro = load_macro(store=store)
+                    scores = risk_off_score(macro, weights=key[1])
+                notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+                cached.snap = _Snapshot(scores, macro, list(dict.fromkeys(notes)))
+                cached.token = token
+        except Exception as exc:  # a half-written store, a failed computation
+            cached.token = None
+            return cached.snap, _describe(exc)
+        return cached.snap, None
+
+
+class _Refresh(threading.Thread):
+    """One refresh of a store from the network, in a daemon thread."""
+
+    def __init__(self, store: Store, session) -> None:
+        super().__init__(name="riskoff-refresh", daemon=True)
+        self.store, self.session = store, session
+        self.results, self.error = [], None
+
+    def run(self) -> None:
+        from signals.data import update
+
+        try:
+            results = list(update.refresh_macro(self.store, session=self.session))
+            self.results = [(r.source, r.rows, r.error) for r in results]
+        except BaseException as exc:  # reported by the caller, never raised in a thread
+            self.error = _describe(exc)
+        finally:
+            with _REFRESH_LOCK:
+                if _REFRESHES.get(str(self.store.path)) is self:
+                    del _REFRESHES[str(self.store.path)]
+
+
+def _refresh(store: Store, timeout: float, session) -> tuple[list[str], list[str]]:
+    """Refresh `store`, waiting at most `timeout` s: (failed sources, notes)."""
+    with _REFRESH_LOCK:
+        thread = _REFRESHES.get(str(store.path))
+        running = thread is not None
+        if thread is None:
+            thread = _REFRESHES[str(store.path)] = _Refresh(store, session)
+            thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return [f"refresh timed out after {timeout:g} s"
+                + (" (an earlier refresh is still running)" if running else "")], []
+    if thread.error is not None:
+        return [f"refresh failed: {thread.error}"], []
+    failed = list(dict.fromkeys(error for _, _, error in thread.results if error is not None))
+    if failed or sum(rows for _, rows, _ in thread.results):
+        return failed, []
+    return [], [f"the refresh wrote nothing new ({len(thread.results)} downloads); the "
+                "reading uses the stored data"]
+
+
+def latest(*, refresh: bool = False, timeout: float = 10.0, policy: str = "hold_last",
+           store: Store | str | os.PathLike | None = None, now=None, weights=None,
+           session=None) -> LiveReading:
+    """The risk-off reading as of now, from the store, for a bot; never raises on bad data.
+
+    Parameters
+    ----------
+    refresh : bool
+        Download what is new first (:func:`signals.data.update.refresh_macro`), in a daemon
+        thread, waiting at most `timeout` seconds; a refresh still running is waited for,
+        never started twice.
+    timeout : float
+        Longest wait for the refresh, in seconds (scoring the store comes on top: well
+        under a second, and nothing when the store has not changed since the last call).
+    policy : str
+        What an unusable reading means (see the module docstring): ``hold_last``,
+        ``fail_open`` or ``fail_closed``.
+    store : Store, str or Path, optional
+        Default :func:`signals.data.store.default_store_path`.
+    now : str or Timestamp, optional
+        The time of the reading (default: the clock); only data available then are used.
+    weights : Weights, mapping or path, optional
+        As for :func:`signals.risk_off_score`.
+    session : requests.Session, optional
+        Passed to every download.
+
+    Returns
+    -------
+    LiveReading
+        ``degraded`` with ``failed_sources`` and the error in ``notes`` when something failed;
+        ``score=None`` when nothing could be computed.
+    """
+    policy = check_policy(policy)
+    if not isinstance(timeout, int | float) or not timeout >= 0:
+        raise ConfigError(f"timeout must be >= 0 seconds; got {timeout!r}")
+    now = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now, "now")
+    failed, notes, snap, error = [], [], None, None
+    try:
+        store = store if isinstance(store, Store) else Store(store)
+    except Exception as exc:  # a store file that is not a database, an unwritable folder
+        error = f"store unreadable: {_describe(exc)}"
+    if error is None and refresh:
+        failed, notes = _refresh(store, timeout, session)
+    if error is None:
+        snap, error = _snapshot(store, weights)
+    live = (LiveReading(as_of=now, age_days=0.0, stale=True, policy=check_policy(policy))
+            if snap is None else snap.read(now, now, policy))
+    notes = live.notes + notes + ([f"error: {error}"] if error else [])
+    return replace(live, notes=notes, degraded=bool(failed or error), failed_sources=failed,
+                   error=error)

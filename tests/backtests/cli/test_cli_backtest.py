@@ -1,0 +1,53 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from backtests.cli import main, riskoff
+
+
+def run(*args):
+    return CliRunner().invoke(riskoff, list(args), catch_exceptions=False)
+
+
+def test_plain_backtest_runs_btc_daily_since_2018_offline():
+    result = run("backtest")
+    assert result.exit_code == 0, result.output
+    assert "BTC/USDT 1d, rule threshold:70" in result.stdout
+    assert "Sharpe Ratio" in result.stdout and "buy & hold" in result.stdout
+    assert "vs buy-and-hold" in result.stdout
+
+
+def test_backtest_json_for_btc_and_eth():
+    result = run("backtest", "--symbol", "BTC/USDT", "--symbol", "ETH/USDT", "--rule",
+                 "threshold:70:55", "--format", "json")
+    payload = json.loads(result.stdout)
+    stats = payload["stats"]
+    assert stats["Start"]["combined/strategy"].startswith("2018-01-01")
+    assert set(stats["Return [%]"]) == {f"{a}/{b}" for a in ("BTC/USDT", "ETH/USDT", "combined")
+                                        for b in ("strategy", "buy_and_hold")}
+    assert payload["rule"] == "threshold:70:55"
+
+
+def test_a_bad_rule_is_one_line_with_an_example(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest", "--rule", "treshold:70"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "rule 'treshold:70' is not understood; use threshold:70" in err
+
+
+def test_a_missing_symbol_offline_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setattr("backtests.candles.exchanges.time.sleep", lambda seconds: None)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest", "--symbol", "SOL/USDT"])
+    assert exit_info.value.code == 1
+    assert "SOL/USDT" in capsys.readouterr().err
+
+
+def test_backtest_writes_an_html_report_when_asked(tmp_path):
+    path = tmp_path / "bt.html"
+    result = run("backtest", "--report", str(path))
+    assert result.exit_code == 0
+    page = path.read_text(encoding="utf-8")
+    assert 'id="chart-backtest"' in page and "Sharpe Ratio" in page

@@ -1,0 +1,45 @@
+"""docs/cli.md documents each command's JSON keys; the commands print exactly those."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from backtests.cli import riskoff
+from tests import ROOT
+
+DOCS = ROOT / "docs" / "cli.md"
+
+
+def documented() -> dict[str, list[str]]:
+    sections = re.split(r"^## `riskoff ([a-z -]+?) --format json`$", DOCS.read_text(),
+                        flags=re.MULTILINE)
+    return {command: re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE)
+            for command, body in zip(sections[1::2], sections[2::2], strict=True)}
+
+
+ARGS = {"whatif": ["--usdjpy", "-8%", "--symbol", "BTC/USDT", "--k", "5"],
+        "sweep": ["--thresholds", "60,70", "--smoothing", "1"],
+        "walkforward": ["--thresholds", "60,70", "--smoothing", "1"],
+        "data update": ["--source", "fred", "--no-prices"]}
+
+
+@pytest.mark.parametrize("command", list(documented()))
+def test_json_keys_match_the_docs(command, monkeypatch):
+    argv = [*command.split(), *ARGS.get(command, []), "--format", "json"]
+    result = CliRunner().invoke(riskoff, argv)
+    assert result.exit_code in (0, 2), result.output  # data update fails offline: exit 2
+    assert list(json.loads(result.stdout)) == documented()[command]
+
+
+@pytest.mark.parametrize("command", ["score", "backtest", "evaluate", "sweep", "data status"])
+def test_csv_is_a_table_with_a_header(command):
+    argv = [*command.split(), *ARGS.get(command, []), "--format", "csv"]
+    result = CliRunner().invoke(riskoff, argv)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert len(rows) > 2 and len(rows[0]) >= 3
+    assert {len(row) for row in rows} == {len(rows[0])}

@@ -1,0 +1,266 @@
+"""signals.RiskGate: hysteresis, policies, state across restarts, logs and webhook alerts."""
+
+import json
+import logging
+import socket
+import threading
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pandas as pd
+import pytest
+
+import signals
+from signals.errors import ConfigError
+from tests.signals.bots import FRESH, STALE, UNWIND, memory_growth
+
+pytestmark = pytest.mark.filterwarnings("ignore::signals.data.macro.BundledDataWarning")
+T0 = pd.Timestamp("2024-06-03 00:00", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def base():
+    """A usable reading to vary: only score, stale and as_of matter to the gate."""
+    return signals.LiveReading(as_of=T0, score=50.0, regime="calm", coverage=0.8)
+
+
+def at(base, score, hour=0, **changes):
+    return replace(base, score=score, as_of=T0 + pd.Timedelta(hours=hour), **changes)
+
+
+def unusable(base, held_score=None):
+    return replace(base, score=None, regime=None, stale=True, held_score=held_score,
+                   held_as_of=None if held_score is None else T0 - pd.Timedelta(days=9))
+
+
+def test_hysteresis_out_at_exit_above_back_only_below_reenter_below(base):
+    gate = signals.RiskGate(exit_above=70, reenter_below=55, reduced_exposure=0.25)
+    path = []
+    for hour, score in enumerate([50, 69.9, 70, 60, 55, 54.9, 65]):
+        gate.update(at(base, score, hour))
+        path.append((gate.allow_long(), gate.exposure()))
+    on, off = (True, 1.0), (False, 0.25)
+    assert path == [on, on, off, off, off, on, on]
+
+
+@pytest.mark.parametrize(("score", "state"), [(60.0, "risk_on"), (75.0, "risk_off")])
+def test_a_new_gate_starts_risk_on_unless_the_score_is_already_high(base, score, state):
+    gate = signals.RiskGate()
+    reading = gate.update(at(base, score))
+    assert gate.state == state
+    assert reading.allow_risk is (state == "risk_on")
+    assert reading.decision.startswith(f"{'allow' if state == 'risk_on' else 'refuse'}: gate "
+                                       f"{state} (score {score:.1f}; risk-off from 70")
+
+
+@pytest.mark.parametrize(("policy", "before", "after"), [
+    ("fail_open", 80.0, "risk_on"), ("fail_closed", 40.0, "risk_off"),
+    ("hold_last", 80.0, "risk_off"), ("hold_last", 40.0, "risk_on")])
+def test_an_unusable_reading_follows_the_policy(base, policy, before, after):
+    gate = signals.RiskGate(policy=policy)
+    gate.update(at(base, before))
+    reading = gate.update(unusable(base))
+    assert gate.state == after and reading.policy == policy
+    assert "no usable score" in reading.decision
+    assert gate.regime == ("unknown" if policy != "hold_last" else
+                           ("unwind" if before > 70 else "calm"))
+
+
+@pytest.mark.parametrize(("held", "state"), [(72.0, "risk_off"), (40.0, "risk_on"),
+                                             (None, "risk_off")])
+def test_a_new_hold_last_gate_uses_the_last_good_score_or_fails_closed(base, held, state):
+    gate = signals.RiskGate(policy="hold_last")
+    assert not gate.allow_long()  # before any update
+    gate.update(unusable(base, held))
+    assert gate.state == state and gate.score == held
+
+
+def test_before_any_update_only_fail_open_allows_risk():
+    assert signals.RiskGate(policy="fail_open").allow_long()
+    assert signals.RiskGate(policy="fail_closed", reduced_exposure=0.5).exposure() == 0.5
+
+
+def test_the_default_reading_is_the_live_one(store, monkeypatch):
+    monkeypatch.setenv("RISKOFF_HOME", str(store.path.parent))
+    gate = signals.RiskGate()
+    reading = gate.update(now=UNWIND)
+    assert reading.as_of == pd.Timestamp(UNWIND, tz="UTC") and reading.score > 70
+    assert gate.state == "risk_off" and gate.regime == "unwind"
+
+
+def test_a_clock_that_jumps_backwards_does_not_break_the_gate(store):
+    gate = signals.RiskGate()
+    gate.update(signals.latest(store=store, now=FRESH), now=FRESH)
+    reading = gate.update(signals.latest(store=store, now=UNWIND), now=UNWIND)
+    assert reading.as_of == pd.Timestamp(UNWIND, tz="UTC") and gate.state == "risk_off"
+    gate.update(signals.latest(store=store, now=STALE), now=STALE)  # stale: hold the state
+    assert gate.state == "risk_off" and gate.as_of == pd.Timestamp(UNWIND, tz="UTC")
+
+
+def test_the_state_survives_a_restart(base, tmp_path):
+    path = tmp_path / "state" / "gate.json"
+    first = signals.RiskGate(state_file=path)
+    first.update(at(base, 72.0), now=T0)
+    first.update(at(base, 60.0, 1), now=T0 + pd.Timedelta(hours=1))
+    saved = json.loads(path.read_text())
+    assert saved == {"state": "risk_off", "regime": "watch", "score": 60.0,
+                     "as_of": "2024-06-03T01:00:00+00:00",
+                     "updated_at": "2024-06-03T01:00:00+00:00"}
+    assert [p.name for p in path.parent.iterdir()] == ["gate.json"]  # no temporary file left
+    second = signals.RiskGate(state_file=path)
+    assert (second.state, second.regime, second.score) == ("risk_off", "watch", 60.0)
+    assert second.as_of == T0 + pd.Timedelta(hours=1) and not second.allow_long()
+    second.update(at(base, 58.0, 2))  # still above 55: the resumed state holds
+    assert second.state == "risk_off"
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b"null", b'{"state": "maybe"}',
+                                     b'{"state": "risk_on", "regime": "calm", "score": "x", '
+                                     b'"as_of": null, "updated_at": null}',
+                                     b'{"state": "risk_off", "regime": "unwind", "sc',
+                                     b"\xff\xfe\x00garbage"])
+def test_a_corrupt_state_file_is_reported_and_ignored(base, tmp_path, caplog, content):
+    path = tmp_path / "gate.json"
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="riskoff.gate"):
+        gate = signals.RiskGate(state_file=path, policy="fail_closed")
+    assert gate.state is None and not gate.allow_long()
+    assert "ignores its state file" in caplog.text
+    gate.update(at(base, 40.0))
+    assert json.loads(path.read_text())["state"] == "risk_on"
+
+
+def test_a_failed_write_keeps_the_old_state_file_whole(base, tmp_path, monkeypatch, caplog):
+    path = tmp_path / "gate.json"
+    gate = signals.RiskGate(state_file=path)
+    gate.update(at(base, 40.0))
+    before = path.read_text()
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("signals.bots.gate.os.replace", full_disk)
+    with caplog.at_level(logging.ERROR, logger="riskoff.gate"):
+        gate.update(at(base, 80.0, 1))
+    assert gate.state == "risk_off"  # the gate itself moved on
+    assert path.read_text() == before and "could not write its state" in caplog.text
+    assert [p.name for p in tmp_path.iterdir()] == ["gate.json"]
+
+
+def test_every_regime_change_is_logged(base, caplog):
+    gate = signals.RiskGate()
+    with caplog.at_level(logging.INFO, logger="riskoff.gate"):
+        gate.update(at(base, 50.0))
+        gate.update(at(base, 51.0, 1))
+        gate.update(at(base, 72.5, 2))
+    messages = [r.getMessage() for r in caplog.records if r.name == "riskoff.gate"]
+    assert messages == [
+        "risk gate starts risk_on in regime calm, score 50.0, as of 2024-06-03T00:00:00+00:00",
+        "risk gate regime calm -> unwind, state risk_on -> risk_off, score 72.5, as of "
+        "2024-06-03T02:00:00+00:00"]
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """Records each POST body; answers with the status the server was told to give."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.headers["Content-Type"], json.loads(body)))
+        self.server.release.wait(timeout=30)
+        self.send_response(self.server.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    server.received, server.status, server.release = [], 204, threading.Event()
+    server.release.set()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=30)
+
+
+def url(server):
+    return f"http://127.0.0.1:{server.server_address[1]}/hook"
+
+
+def test_regime_changes_are_posted_to_the_webhook(base, receiver):
+    gate = signals.RiskGate(webhook=url(receiver))
+    for hour, score in enumerate([50.0, 52.0, 72.0, 60.0, 40.0]):
+        gate.update(at(base, score, hour))
+    assert [body for _, body in receiver.received] == [
+        {"event": "regime_change", "from": "calm", "to": "unwind", "score": 72.0,
+         "as_of": "2024-06-03T02:00:00+00:00", "state": "risk_off"},
+        {"event": "regime_change", "from": "unwind", "to": "watch", "score": 60.0,
+         "as_of": "2024-06-03T03:00:00+00:00", "state": "risk_off"},
+        {"event": "regime_change", "from": "watch", "to": "calm", "score": 40.0,
+         "as_of": "2024-06-03T04:00:00+00:00", "state": "risk_on"}]
+    assert {kind for kind, _ in receiver.received} == {"application/json"}
+
+
+def test_a_webhook_that_fails_is_logged_never_raised(base, receiver, caplog):
+    receiver.status = 500
+    gate = signals.RiskGate(webhook=url(receiver))
+    with caplog.at_level(logging.WARNING, logger="riskoff.gate"):
+        gate.update(at(base, 50.0))
+        gate.update(at(base, 80.0, 1))
+    assert len(receiver.received) == 1 and gate.state == "risk_off"
+    assert "webhook" in caplog.text and "500" in caplog.text
+
+
+def test_a_webhook_that_hangs_is_cut_off_by_its_timeout(base, receiver, caplog):
+    receiver.release.clear()
+    gate = signals.RiskGate(webhook=url(receiver), webhook_timeout=0.05)
+    with caplog.at_level(logging.WARNING, logger="riskoff.gate"):
+        gate.update(at(base, 50.0))
+        gate.update(at(base, 80.0, 1))
+    receiver.release.set()
+    assert gate.state == "risk_off" and "timed out" in caplog.text
+
+
+def test_an_unreachable_webhook_is_logged(base, caplog, monkeypatch):
+    monkeypatch.delenv("http_proxy", raising=False)
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gate = signals.RiskGate(webhook=f"http://127.0.0.1:{port}/hook")
+    with caplog.at_level(logging.WARNING, logger="riskoff.gate"):
+        gate.update(at(base, 50.0))
+        gate.update(at(base, 80.0, 1))
+    assert gate.state == "risk_off" and "webhook" in caplog.text
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"exit_above": 50, "reenter_below": 60}, "must not be above exit_above"),
+    ({"reduced_exposure": 1.5}, "reduced_exposure must be between 0 and 1"),
+    ({"webhook": "file:///etc/passwd"}, "webhook must be an http"),
+    ({"policy": "maybe"}, "policy must be one of")])
+def test_bad_settings_raise(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        signals.RiskGate(**kwargs)
+
+
+def test_no_memory_growth_over_thousands_of_updates(base, tmp_path):
+    quiet = logging.getLogger("tests.signals.bots.quiet")
+    quiet.propagate, quiet.level = False, logging.INFO
+    gate = signals.RiskGate(state_file=tmp_path / "gate.json", logger=quiet)
+    cycle = [at(base, score) for score in (40.0, 58.0, 75.0, 64.0, 50.0)] + [unusable(base)]
+
+    def step(i):
+        gate.update(cycle[i % len(cycle)], now=T0 + pd.Timedelta(minutes=i))
+
+    growth = memory_growth(step)
+    assert json.loads((tmp_path / "gate.json").read_text())["updated_at"] is not None
+    assert growth < 32 * 1024, f"{growth} bytes more after 2000 updates"
