@@ -23,7 +23,9 @@ Components (each positive = risk-off, raw units; see :mod:`signals.families.regi
     :func:`move_level`. Carry: :func:`carry_compression`, :func:`carry_to_risk_drop`,
     :func:`cftc_short_covering`, :func:`cftc_crowded_short`. Cross-asset:
     :func:`nikkei_drawdown`, :func:`vix_jump`, :func:`audjpy_drop`. Holdings:
-    :func:`japan_treasury_selling`.
+    :func:`japan_treasury_selling`. Repatriation (levels against their long history,
+    weight 0 until the research protocol decides): :func:`jgb_10y_level`,
+    :func:`jgb_superlong_high`, :func:`rate_differential_low`, :func:`hedged_pickup_drop`.
 Live
     :func:`latest` (the reading as of now for a bot: score, freshness, a verdict; never
     raises on bad data), :class:`LiveReading`, :class:`RiskGate` (risk on or off with
@@ -57,6 +59,8 @@ _COMPONENTS = {
               "cftc_crowded_short"),
     "cross_asset": ("nikkei_drawdown", "vix_jump", "audjpy_drop"),
     "holdings": ("japan_treasury_selling",),
+    "repatriation": ("jgb_10y_level", "jgb_superlong_high", "rate_differential_low",
+                     "hedged_pickup_drop"),
 }
 
 _EXPORTS = {
@@ -115,14 +119,18 @@ __all__ = [
     "component",
     "component_readings",
     "components",
+    "hedged_pickup_drop",
     "japan_treasury_selling",
+    "jgb_10y_level",
     "jgb_10y_rise",
     "jgb_curve_steepening",
+    "jgb_superlong_high",
     "jgb_superlong_jump",
     "latest",
     "load_macro",
     "move_level",
     "nikkei_drawdown",
+    "rate_differential_low",
     "refresh_plugins",
     "risk_off_score",
     "usdjpy_drawdown",
@@ -156,6 +164,12 @@ if TYPE_CHECKING:
         jgb_superlong_jump,
     )
     from signals.families.registry import Component, component, components, refresh_plugins
+    from signals.families.repatriation import (
+        hedged_pickup_drop,
+        jgb_10y_level,
+        jgb_superlong_high,
+        rate_differential_low,
+    )
     from signals.families.treasuries import move_level, ust_realized_vol, ust_yield_spike
     from signals.families.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
     from signals.score.align import align_to_bars

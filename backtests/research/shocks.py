@@ -5,8 +5,9 @@ happened?" Each shock (:class:`Shocks`, in market terms: percent for prices and 
 basis points for yields) sets the raw reading of the components it moves, by the table
 below; every other component keeps its latest reading. A shocked raw reading is then
 standardised against the component's own trailing history exactly as the composite does it:
-:func:`signals.score.standardize.trailing_zscore` over the `lookback` latest observations up to
-`as_of`, the shocked value in place of the latest one, capped at ±3. The score is the
+:func:`signals.score.standardize.standardize` (a trailing z-score, or a level's long-history
+percentile) over its history up to `as_of`, the shocked value in place of the latest one,
+capped at ±3. The score is the
 composite's, ``50 + Σ 50 · (w_i / Σ w_active) · z_i / 3`` over the components that count at
 `as_of`, so with no shock the reading *is* :func:`signals.risk_off_score` at `as_of`.
 :mod:`backtests.research.whatif` finds the past days that looked like the shocked reading.
@@ -71,7 +72,7 @@ from signals.score.composite import (
     regime_of,
     risk_off_score,
 )
-from signals.score.standardize import trailing_zscore
+from signals.score.standardize import standardize
 from signals.times import to_utc
 
 __all__ = ["SHOCK_TARGETS", "SHOCK_UNITS", "Reading", "Shocks", "WhatIfWarning",
@@ -379,12 +380,11 @@ class Reading:
                 f"({self.regime})</h4>{note}" + _html_table(shown))
 
 
-def _z_with(raw: pd.Series, at: pd.Timestamp, value: float, lookback: int, min_periods: int,
-            cap: float) -> float:
-    """The z-score the reading at `at` would have had, were it `value` (same window)."""
-    history = raw.loc[:at].dropna().iloc[-lookback:].copy()
+def _z_with(raw: pd.Series, at: pd.Timestamp, value: float, component, cap: float) -> float:
+    """The z-score the reading at `at` would have had, were it `value` (same standardisation)."""
+    history = raw.loc[:at].dropna().copy()
     history.iloc[-1] = value
-    z = trailing_zscore(history, lookback=lookback, min_periods=min_periods, cap=cap)
+    z = standardize(history, component.standardize, component.frequency, cap=cap)
     return float(z.iloc[-1])
 
 
@@ -426,8 +426,7 @@ def _reading(readings: Mapping[str, pd.DataFrame], weights, shocks: Shocks,
                 if target is not None:
                     sources = [s for s in shocks.given() if name in SHOCK_TARGETS[s]]
                     row.update(raw_shocked=target, shocked_by=", ".join(sources),
-                               z_shocked=_z_with(frame["raw"], at, target, component.lookback,
-                                                 component.min_periods, cap))
+                               z_shocked=_z_with(frame["raw"], at, target, component, cap))
         rows.append(row)
     table = pd.DataFrame(rows, index=pd.Index(names, name="component"))
     table["reading_at"] = pd.to_datetime(table["reading_at"], utc=True)

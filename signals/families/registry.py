@@ -30,8 +30,8 @@ import pandas as pd
 
 from signals.errors import ConfigError
 
-__all__ = ["ENTRY_POINT_GROUP", "FREQUENCIES", "Component", "PluginWarning", "component",
-           "components", "get_component", "refresh_plugins", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "FREQUENCIES", "STANDARDIZATIONS", "Component", "PluginWarning",
+           "component", "components", "get_component", "refresh_plugins", "register"]
 
 ENTRY_POINT_GROUP = "riskoff.signals"
 
@@ -46,6 +46,11 @@ FREQUENCIES: Mapping[str, tuple[int, int, pd.Timedelta]] = MappingProxyType({
     "weekly": (104, 52, pd.Timedelta(days=21)),     # CFTC: 2 years; a late holiday release
     "monthly": (60, 24, pd.Timedelta(days=75)),     # TIC: 5 years; one release missed
 })
+
+#: How a raw reading becomes comparable (see :func:`signals.score.standardize.standardize`):
+#: a trailing z-score of the frequency's window (speed), a five-year z-score, or the
+#: level's percentile over ten years or all history (regime).
+STANDARDIZATIONS = ("zscore", "zscore_5y", "percentile_10y", "percentile_all")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ class Component:
         ``daily``, ``weekly`` or ``monthly``: sets `lookback`, `min_periods`, `max_age`.
     description : str
         One line for people.
+    standardize : str
+        One of :data:`STANDARDIZATIONS`; ``"zscore"`` (the frequency's trailing window)
+        unless the component reads a level against its long history.
     """
 
     name: str
@@ -81,11 +89,15 @@ class Component:
     description: str
     frequency: str = "daily"
     optional: Mapping[str, str] = field(default_factory=dict)
+    standardize: str = "zscore"
 
     def __post_init__(self) -> None:
         if self.frequency not in FREQUENCIES:
             raise ConfigError(f"component {self.name!r}: frequency must be one of "
                               f"{', '.join(FREQUENCIES)}; got {self.frequency!r}")
+        if self.standardize not in STANDARDIZATIONS:
+            raise ConfigError(f"component {self.name!r}: standardize must be one of "
+                              f"{', '.join(STANDARDIZATIONS)}; got {self.standardize!r}")
         if not (self.weight >= 0):
             raise ConfigError(f"component {self.name!r}: weight must be >= 0")
 
@@ -125,12 +137,18 @@ _PLUGINS_LOADED = False
 
 
 def builtin_components() -> list[Component]:
-    """The components shipped with riskoff, with their default weights (sum 1.0)."""
-    from signals.families import carry, cross_asset, holdings, jgb, treasuries, yen
+    """The components shipped with riskoff, with their default weights (sum 1.0).
 
-    def c(func, family, weight, description, frequency="daily", optional=None, **inputs):
+    The repatriation family weighs 0 by default until the research protocol
+    (docs/research_protocol.md, rule 2) decides whether it enters the score; give it a
+    weight to use it (``risk_off_score(weights={"jgb_10y_level": 0.05})``).
+    """
+    from signals.families import carry, cross_asset, holdings, jgb, repatriation, treasuries, yen
+
+    def c(func, family, weight, description, frequency="daily", optional=None,
+          standardize="zscore", **inputs):
         return Component(func.__name__, family, func, inputs, weight, description,
-                         frequency, optional or {})
+                         frequency, optional or {}, standardize)
 
     return [
         c(jgb.jgb_10y_rise, "jgb", 0.08, "10Y JGB yield rising (bp over 20 days)",
@@ -174,6 +192,18 @@ def builtin_components() -> list[Component]:
         c(holdings.japan_treasury_selling, "holdings", 0.04,
           "Japan's Treasury holdings falling (% over 3 months)", "monthly",
           tic_japan="tic_japan"),
+        c(repatriation.jgb_10y_level, "repatriation", 0.0,
+          "10Y JGB yield against its ten-year history (%)", standardize="percentile_10y",
+          jgb_10y="jgb_10y"),
+        c(repatriation.jgb_superlong_high, "repatriation", 0.0,
+          "30Y/40Y JGB yield below its five-year high (bp, 0 at a high)",
+          optional={"jgb_40y": "jgb_40y"}, standardize="percentile_10y", jgb_30y="jgb_30y"),
+        c(repatriation.rate_differential_low, "repatriation", 0.0,
+          "US-Japan 10Y differential narrow against its ten-year history (pp, negated)",
+          standardize="percentile_10y", ust_10y="ust_10y", jgb_10y="jgb_10y"),
+        c(repatriation.hedged_pickup_drop, "repatriation", 0.0,
+          "JGB 10Y minus the FX-hedged Treasury 10Y yield (pp)", standardize="percentile_10y",
+          ust_10y="ust_10y", jgb_10y="jgb_10y", ust_3m="ust_3m", jgb_1y="jgb_1y"),
     ]
 
 

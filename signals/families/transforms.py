@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["BP_PER_PERCENT", "TRADING_DAYS", "change", "drawdown", "log_change", "named",
-           "realised_vol"]
+__all__ = ["BP_PER_PERCENT", "TRADING_DAYS", "below_high", "change", "drawdown", "log_change",
+           "named", "realised_vol"]
 
 BP_PER_PERCENT = 100.0
 #: Market days a year, for annualising the volatility of macro series on their own
@@ -35,6 +35,12 @@ def drawdown(values: pd.Series, window: int) -> pd.Series:
     valid = values.dropna()
     high = valid.rolling(window, min_periods=window).max()
     return (100.0 * (1.0 - valid / high)).reindex(values.index)
+
+
+def below_high(values: pd.Series, window: int) -> pd.Series:
+    """x_t minus the high of the last `window` observations (the current one included), <= 0."""
+    valid = values.dropna()
+    return (valid - valid.rolling(window, min_periods=window).max()).reindex(values.index)
 
 
 def realised_vol(values: pd.Series, window: int) -> pd.Series:

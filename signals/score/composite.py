@@ -2,8 +2,9 @@
 
 How a score is made, at every time something changes:
 
-1. Each component's raw reading (see :mod:`signals.families.registry`) is turned into a trailing
-   z-score on its own calendar (:func:`signals.score.standardize.trailing_zscore`), capped at
+1. Each component's raw reading (see :mod:`signals.families.registry`) is standardised on
+   its own calendar by the component's rule (:func:`signals.score.standardize.standardize`:
+   a trailing z-score, or a level's long-history percentile in z-score units), capped at
    ``±cap``.
 2. A component counts while its last z-score is younger than its ``max_age`` (10 days for
    daily series, 21 for weekly, 75 for monthly); a missing or stale one drops out and the
@@ -34,7 +35,7 @@ import pandas as pd
 
 from signals.errors import ConfigError, DataContractError
 from signals.families.registry import Component, get_component
-from signals.score.standardize import trailing_zscore
+from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
 
@@ -129,8 +130,7 @@ def component_readings(
         raw = component.compute(macro, **params.get(name, {}))
         if raw is None:
             continue
-        z = trailing_zscore(raw, lookback=component.lookback,
-                            min_periods=component.min_periods, cap=cap)
+        z = standardize(raw, component.standardize, component.frequency, cap=cap)
         out[name] = pd.DataFrame({"raw": raw, "z": z})
     return out
 
