@@ -33,6 +33,18 @@ def test_score_episodes_prints_its_table(tmp_path):
     assert {row[3] for row in rows} <= {"calm", "watch", "stress", "unwind"}
 
 
+def test_seeds_scenario_prints_both_readings(tmp_path):
+    lines = run_example("seeds_scenario.py", tmp_path).splitlines()
+    assert "jgb40y record" in lines[0] and "bp from the latest 40Y yield" in lines[0]
+    rows = [line.split(" | ") for line in lines if line.startswith("| default") or
+            line.startswith("| with the repatriation")]
+    assert len(rows) == 2
+    for row in rows:
+        now, shocked = float(row[1].split()[0]), float(row[2])
+        assert 0 <= now <= 100 and 0 <= shocked <= 100
+        assert shocked > now  # every move of the scenario points risk-off
+
+
 def test_the_risk_gate_refuses_in_an_unwind_and_says_why_now(tmp_path):
     lines = run_example("risk_gate.py", tmp_path).splitlines()
     assert "regime unwind, score 77.2" in lines[0]  # the regime-change log line

@@ -12,7 +12,8 @@ from backtests.cli.research import _print_frame, _records, parse_grid
 SHOCK_OPTIONS = (
     ("--usdjpy", "usdjpy", "%", "-8%"), ("--ust10y", "ust10y", "bp", "+60bp"),
     ("--ust2y", "ust2y", "bp", "+25bp"), ("--jgb10y", "jgb10y", "bp", "+30bp"),
-    ("--jgb30y", "jgb30y", "bp", "+40bp"), ("--jgb2y", "jgb2y", "bp", "+15bp"),
+    ("--jgb30y", "jgb30y", "bp", "+40bp or record"), ("--jgb40y", "jgb40y", "bp", "record"),
+    ("--jgb2y", "jgb2y", "bp", "+15bp"),
     ("--japan-holdings", "japan_holdings", "%", "-3%"), ("--vix", "vix", "%", "+50%"),
     ("--nikkei", "nikkei", "%", "-10%"),
 )
@@ -52,6 +53,7 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
     Examples:
       riskoff whatif --usdjpy -8% --ust10y +60bp --japan-holdings -3%
       riskoff whatif --jgb10y +30bp --jgb30y +40bp --symbol BTC/USDT --k 10
+      riskoff whatif --jgb40y record --jgb10y +50bp --japan-holdings -5% --usdjpy -8%
     """
     from backtests.research.shocks import Shocks
     from backtests.research.whatif import find_analogs
@@ -69,7 +71,7 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
                            weights=weights_file)
     reading = analogs.reading
     if fmt == "json":
-        print_json({"shocks": shocks.given(), "as_of": reading.as_of.isoformat(),
+        print_json({"shocks": reading.shocks.given(), "as_of": reading.as_of.isoformat(),
                     "base_score": reading.base_score, "shocked_score": reading.shocked_score,
                     "base_regime": reading.base_regime, "regime": reading.regime,
                     "components": _records(reading.table.reset_index()),
@@ -79,8 +81,8 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
     if fmt == "csv":
         print_csv(analogs.table.reset_index())
         return
-    console().print(f"if {shocks.describe()} as of {reading.as_of:%Y-%m-%d %H:%M} UTC: score "
-                    f"{reading.base_score:.1f} ({reading.base_regime}) -> "
+    console().print(f"if {reading.shocks.describe()} as of {reading.as_of:%Y-%m-%d %H:%M} UTC: "
+                    f"score {reading.base_score:.1f} ({reading.base_regime}) -> "
                     f"[bold]{reading.shocked_score:.1f} ({reading.regime})[/bold]",
                     highlight=False)
     moved = reading.table[reading.table["shocked_by"].astype(bool)]

@@ -31,8 +31,14 @@ ust10y (Δ, bp)     ust_yield_spike         ``Δ`` (the 30Y assumed to move alik
 ust2y, jgb2y (bp)  carry_compression       ``-(Δust2y - Δjgb2y)``, a leg not given is 0
 jgb2y (Δ, bp)      boj_hike_pricing        ``Δ``
 jgb10y (Δ, bp)     jgb_10y_rise            ``Δ``
-jgb30y (Δ, bp)     jgb_superlong_jump      ``Δ`` (the 40Y assumed to move alike)
+jgb30y, jgb40y     jgb_superlong_jump      the larger of ``Δjgb30y`` and ``Δjgb40y`` (a tenor
+(Δ, bp)                                    not given is assumed to move like the other)
 jgb10y, jgb30y     jgb_curve_steepening    ``Δjgb30y - Δjgb10y``, a leg not given is 0
+jgb10y (Δ, bp)     jgb_10y_level           ``x + Δ/100`` (pp)
+jgb10y, ust10y     rate_differential_low,  ``x + (Δjgb10y - Δust10y)/100`` (pp), a leg not
+                   hedged_pickup_drop      given is 0; short rates held unchanged
+jgb30y, jgb40y     jgb_superlong_high      ``min(0, x + max(Δjgb30y, Δjgb40y))`` (bp below
+                                           the five-year high of the closer tenor)
 japan_holdings %   japan_treasury_selling  ``-Δ``
 vix (Δ, %)         vix_jump                ``100 ln(1 + Δ/100)``
 nikkei (Δ, %)      nikkei_drawdown         compounded like ``usdjpy_drawdown``
@@ -42,6 +48,10 @@ nikkei (Δ, %)      nikkei_drawdown         compounded like ``usdjpy_drawdown``
                    move_level, cftc_*,     market moves a shock names
                    plug-in components
 =================  ======================  ================================================
+
+``jgb30y=record`` or ``jgb40y=record`` moves that yield to its five-year high as of
+`as_of` (the shock becomes the bp distance to it; 0 when it is at its high already): the
+seeds' scenario "the 40Y at a record" in market terms.
 
 Only components that count at `as_of` can be moved; the others (no data, e.g. the Yahoo
 series offline; warming up; stale) show their status in :attr:`Reading.table`. A shock that
@@ -57,7 +67,7 @@ import numbers
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -75,23 +85,30 @@ from signals.score.composite import (
 from signals.score.standardize import standardize
 from signals.times import to_utc
 
-__all__ = ["SHOCK_TARGETS", "SHOCK_UNITS", "Reading", "Shocks", "WhatIfWarning",
-           "shocked_reading"]
+__all__ = ["RECORD_SHOCKS", "SHOCK_TARGETS", "SHOCK_UNITS", "Reading", "Shocks", "WhatIfWarning",
+           "resolve_records", "shocked_reading"]
 
 #: Unit of each shock: ``%`` (percent change) or ``bp`` (change in basis points).
 SHOCK_UNITS: Mapping[str, str] = MappingProxyType({
     "usdjpy": "%", "ust10y": "bp", "ust2y": "bp", "jgb10y": "bp", "jgb30y": "bp",
-    "jgb2y": "bp", "japan_holdings": "%", "vix": "%", "nikkei": "%",
+    "jgb40y": "bp", "jgb2y": "bp", "japan_holdings": "%", "vix": "%", "nikkei": "%",
 })
+
+#: Shocks that also take the word ``record``: the yield moves to its five-year high.
+RECORD_SHOCKS = ("jgb30y", "jgb40y")
+#: The look-back of a "record", in observations of the yield (five years of market days).
+RECORD_WINDOW = 5 * 252
 
 #: The components each shock moves (see the module's table for how).
 SHOCK_TARGETS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "usdjpy": ("yen_rally", "usdjpy_drawdown", "audjpy_drop"),
-    "ust10y": ("ust_yield_spike",),
+    "ust10y": ("ust_yield_spike", "rate_differential_low", "hedged_pickup_drop"),
     "ust2y": ("carry_compression",),
     "jgb2y": ("carry_compression", "boj_hike_pricing"),
-    "jgb10y": ("jgb_10y_rise", "jgb_curve_steepening"),
-    "jgb30y": ("jgb_superlong_jump", "jgb_curve_steepening"),
+    "jgb10y": ("jgb_10y_rise", "jgb_curve_steepening", "jgb_10y_level",
+               "rate_differential_low", "hedged_pickup_drop"),
+    "jgb30y": ("jgb_superlong_jump", "jgb_curve_steepening", "jgb_superlong_high"),
+    "jgb40y": ("jgb_superlong_jump", "jgb_superlong_high"),
     "japan_holdings": ("japan_treasury_selling",),
     "vix": ("vix_jump",),
     "nikkei": ("nikkei_drawdown",),
@@ -109,7 +126,8 @@ _UNITS = {  # raw units of the built-in components, for the reading's table
     "move_level": "index points", "carry_compression": "bp", "carry_to_risk_drop": "ratio",
     "cftc_short_covering": "pp of OI", "cftc_crowded_short": "% of OI",
     "nikkei_drawdown": "%", "vix_jump": "%", "audjpy_drop": "%",
-    "japan_treasury_selling": "%",
+    "japan_treasury_selling": "%", "jgb_10y_level": "%", "jgb_superlong_high": "bp",
+    "rate_differential_low": "pp", "hedged_pickup_drop": "pp",
 }
 _NUMBER = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(%|bps?|pct)?", re.I)
 
@@ -151,8 +169,10 @@ class Shocks:
         Percent change of USD/JPY; -8 = the yen 8 % stronger.
     ust10y, ust2y : float, optional
         Change of the 10Y / 2Y Treasury yield, in basis points (+60 = yields up 0.60 pp).
-    jgb10y, jgb30y, jgb2y : float, optional
-        Change of the 10Y / 30Y / 2Y JGB yield, in basis points.
+    jgb10y, jgb30y, jgb40y, jgb2y : float, optional
+        Change of the 10Y / 30Y / 40Y / 2Y JGB yield, in basis points. ``jgb30y`` and
+        ``jgb40y`` also take ``"record"``: the move to the yield's five-year high, resolved
+        against the data as of the reading (:func:`resolve_records`).
     japan_holdings : float, optional
         Percent change of Japan's holdings of US Treasuries (TIC); -3 = 3 % fewer.
     vix : float, optional
@@ -170,7 +190,8 @@ class Shocks:
     ust10y: float | None = None
     ust2y: float | None = None
     jgb10y: float | None = None
-    jgb30y: float | None = None
+    jgb30y: float | str | None = None
+    jgb40y: float | str | None = None
     jgb2y: float | None = None
     japan_holdings: float | None = None
     vix: float | None = None
@@ -179,7 +200,7 @@ class Shocks:
     def __post_init__(self) -> None:
         for name, unit in SHOCK_UNITS.items():
             value = getattr(self, name)
-            if value is None:
+            if value is None or (value == "record" and name in RECORD_SHOCKS):
                 continue
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                     or not math.isfinite(value):
@@ -226,6 +247,12 @@ class Shocks:
                                       f"usdjpy=-8% or ust10y=+60bp")
                 field_name = _shock_name(name.strip(), item)
                 unit = SHOCK_UNITS[field_name]
+                if field_name in values:
+                    raise ConfigError(f"shock {item!r}: {field_name} is given twice; pass each "
+                                      f"market once")
+                if value.strip().lower() == "record" and field_name in RECORD_SHOCKS:
+                    values[field_name] = "record"
+                    continue
                 match = _NUMBER.fullmatch(value.strip())
                 if match is None:
                     raise ConfigError(f"shock {item!r}: {value.strip()!r} is not a number; "
@@ -237,9 +264,6 @@ class Shocks:
                     raise ConfigError(f"shock {item!r}: {field_name} is {_UNIT_WORDS[unit]} "
                                       f"({unit}), not {given}; write e.g. "
                                       f"{field_name}={_EXAMPLE[unit]}")
-                if field_name in values:
-                    raise ConfigError(f"shock {item!r}: {field_name} is given twice; pass each "
-                                      f"market once")
                 values[field_name] = float(match[1])
         return cls(**values)
 
@@ -250,7 +274,9 @@ class Shocks:
 
     def describe(self) -> str:
         """The shocks in one line, e.g. ``"usdjpy -8%, ust10y +60bp"``."""
-        parts = [f"{name} {value:+g}{SHOCK_UNITS[name]}" for name, value in self.given().items()]
+        parts = [f"{name} {value}" if isinstance(value, str)
+                 else f"{name} {value:+g}{SHOCK_UNITS[name]}"
+                 for name, value in self.given().items()]
         return ", ".join(parts) or "no shock"
 
 
@@ -267,6 +293,43 @@ def _as_shocks(shocks) -> Shocks:
         return Shocks.parse(shocks)
     raise ConfigError(f"shocks must be a Shocks, a mapping such as {{'usdjpy': -8}} or items "
                       f"such as ['usdjpy=-8%']; got {type(shocks).__name__}")
+
+
+def resolve_records(shocks: Shocks, macro, as_of: pd.Timestamp) -> Shocks:
+    """`shocks` with each ``"record"`` replaced by the bp move to that yield's five-year high.
+
+    Parameters
+    ----------
+    shocks : Shocks
+        The shocks; only ``jgb30y`` and ``jgb40y`` may hold ``"record"``.
+    macro : mapping
+        Macro series by name (``jgb_30y``, ``jgb_40y``), indexed by availability time.
+    as_of : Timestamp
+        "Now": the high and the latest yield are those available then.
+
+    Returns
+    -------
+    Shocks
+        Numbers only: the distance in bp from the latest yield to the highest of its last
+        :data:`RECORD_WINDOW` observations (0 at a high).
+
+    Raises
+    ------
+    DataContractError
+        The yield has no value by `as_of`.
+    """
+    moves = {}
+    for name in RECORD_SHOCKS:
+        if getattr(shocks, name) != "record":
+            continue
+        series = f"jgb_{name[3:]}"
+        known = macro[series].loc[:as_of].dropna() if series in macro else pd.Series(dtype=float)
+        if known.empty:
+            raise DataContractError(f"shock {name}=record: no {series} value by {as_of}; load "
+                                    f"the JGB yields (riskoff data update) or give a move in bp")
+        window = known.iloc[-RECORD_WINDOW:]
+        moves[name] = round(100.0 * (float(window.max()) - float(window.iloc[-1])), 6)
+    return replace(shocks, **moves) if moves else shocks
 
 
 def _log_move(percent: float) -> float:
@@ -299,8 +362,16 @@ def _shock_raw(component: str, raw_now: float, shocks: Shocks) -> float | None:
         return s.jgb2y
     if component == "jgb_10y_rise" and s.jgb10y is not None:
         return s.jgb10y
-    if component == "jgb_superlong_jump" and s.jgb30y is not None:
-        return s.jgb30y
+    superlong = [v for v in (s.jgb30y, s.jgb40y) if v is not None]
+    if component == "jgb_superlong_jump" and superlong:
+        return max(superlong)
+    if component == "jgb_superlong_high" and superlong:
+        return min(0.0, raw_now + max(superlong))
+    if component == "jgb_10y_level" and s.jgb10y is not None:
+        return raw_now + s.jgb10y / 100.0
+    if component in ("rate_differential_low", "hedged_pickup_drop") and (
+            s.jgb10y is not None or s.ust10y is not None):
+        return raw_now + (leg("jgb10y") - leg("ust10y")) / 100.0
     if component == "jgb_curve_steepening" and (s.jgb10y is not None or s.jgb30y is not None):
         return leg("jgb30y") - leg("jgb10y")
     if component == "japan_treasury_selling" and s.japan_holdings is not None:
@@ -521,6 +592,7 @@ def shocked_reading(macro, shocks, *, as_of=None, weights=None) -> Reading:
         when = _resolve_as_of(None, readings, scores, weights)
     else:
         when = to_utc(as_of, "as_of")
+    shocks = resolve_records(shocks, macro, when)
     return _reading(readings, weights, shocks, when, cap=3.0, min_coverage=0.5,
                     stacklevel=2)
 

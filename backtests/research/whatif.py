@@ -34,6 +34,7 @@ from backtests.research.shocks import (
     _html_table,
     _reading,
     _resolve_as_of,
+    resolve_records,
 )
 from signals.errors import ConfigError, DataContractError
 from signals.families.registry import get_component
@@ -270,6 +271,7 @@ def find_analogs(macro, shocks, prices, timeframe: str = "1d", *, k: int = 20,
     readings = component_readings(macro, components=list(weights))
     scores = risk_off_score(macro, weights=weights)
     as_of = _resolve_as_of(as_of, readings, scores, weights)
+    shocks = resolve_records(shocks, macro, as_of)
     reading = _reading(readings, weights, shocks, as_of, cap=3.0, min_coverage=0.5,
                        stacklevel=2)
 

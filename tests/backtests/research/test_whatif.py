@@ -8,6 +8,7 @@ which USD/JPY falls 8 % in a day and the 10Y Treasury yield jumps 60 bp, each fo
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import warnings
 
@@ -18,16 +19,18 @@ import pytest
 import backtests
 import signals
 from backtests.research.shocks import (
+    RECORD_WINDOW,
     SHOCK_TARGETS,
     SHOCK_UNITS,
     Reading,
     Shocks,
     WhatIfWarning,
+    resolve_records,
     shocked_reading,
 )
 from backtests.research.whatif import Analogs, find_analogs
 from signals.errors import ConfigError, DataContractError
-from signals.score.standardize import trailing_zscore
+from signals.score.standardize import standardize, trailing_zscore
 
 START = pd.Timestamp("2012-01-02", tz="UTC")
 N_DAYS = 1500
@@ -429,3 +432,62 @@ def test_reprs_show_the_shock_and_the_scores(synthetic_macro, btc):
     assert "3 days nearest" in repr(analogs)
     html = analogs.reading._repr_html_()
     assert "z_shocked" in html and "yen_rally" in html
+
+
+# ------------------------------------------------------- the seeds' scenario: levels, records
+REPATRIATION = {"jgb_10y_level": 0.05, "jgb_superlong_high": 0.05,
+                "rate_differential_low": 0.05, "hedged_pickup_drop": 0.05}
+
+
+def test_record_is_the_move_to_the_five_year_high_by_hand():
+    index = pd.date_range("2018-01-01", periods=RECORD_WINDOW + 3, freq="B", tz="UTC")
+    forty = pd.Series(1.0, index=index)
+    forty.iloc[0] = 9.0            # a peak more than five years (of rows) before either date
+    forty.iloc[-3] = 1.40          # the high inside the window
+    forty.iloc[-1] = 1.23          # now: 17 bp below it
+    resolved = resolve_records(Shocks.parse("jgb40y=record, jgb10y=+50bp"),
+                               {"jgb_40y": forty}, index[-1])
+    assert resolved.jgb40y == pytest.approx(17.0) and resolved.jgb10y == 50.0
+    earlier = resolve_records(Shocks(jgb40y="record"), {"jgb_40y": forty}, index[-3])
+    assert earlier.jgb40y == 0.0   # at its high already
+    with pytest.raises(DataContractError, match="jgb40y=record: no jgb_40y value"):
+        resolve_records(Shocks(jgb40y="record"), {}, index[-1])
+
+
+def test_record_is_only_for_the_super_long_yields():
+    assert Shocks.parse("jgb30y=RECORD").jgb30y == "record"
+    with pytest.raises(ConfigError, match="'record' is not a number"):
+        Shocks.parse("jgb10y=record")
+
+
+def test_level_shocks_move_the_repatriation_readings_as_documented(real_macro):
+    shocks = Shocks(jgb10y=50, ust10y=-20, jgb40y=30)
+    reading = shocked_reading(real_macro, shocks, as_of="2023-12-29", weights=REPATRIATION)
+    t = reading.table
+    now, shocked = t["raw_now"], t["raw_shocked"]
+    assert shocked["jgb_10y_level"] == pytest.approx(now["jgb_10y_level"] + 0.50)
+    for spread in ("rate_differential_low", "hedged_pickup_drop"):
+        assert shocked[spread] == pytest.approx(now[spread] + 0.50 + 0.20)
+    assert shocked["jgb_superlong_high"] == min(0.0, now["jgb_superlong_high"] + 30)
+    # each is re-standardised against its own ten-year history, like the composite does
+    raw = signals.component_readings(real_macro, components=["jgb_10y_level"])[
+        "jgb_10y_level"]["raw"]
+    history = raw.loc[:t.at["jgb_10y_level", "reading_at"]].dropna().copy()
+    history.iloc[-1] = shocked["jgb_10y_level"]
+    expected = standardize(history, "percentile_10y", "daily").iloc[-1]
+    assert t.at["jgb_10y_level", "z_shocked"] == pytest.approx(expected, abs=1e-12)
+    assert reading.shocked_score > reading.base_score
+
+
+def test_the_seeds_scenario_on_the_command_line():
+    from click.testing import CliRunner
+
+    from backtests.cli import riskoff
+
+    result = CliRunner().invoke(riskoff, ["whatif", "--jgb40y", "record", "--jgb10y", "+50bp",
+                                       "--japan-holdings", "-5%", "--usdjpy", "-8%",
+                                       "--symbol", "BTC/USDT", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shocks = json.loads(result.output)["shocks"]
+    assert shocks["jgb10y"] == 50.0 and shocks["usdjpy"] == -8.0
+    assert isinstance(shocks["jgb40y"], float) and shocks["jgb40y"] >= 0  # resolved to bp
