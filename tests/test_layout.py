@@ -26,6 +26,7 @@ ROOMS = (
     ("backtests.report",),
     ("backtests.engine",),
     ("backtests.research",),
+    ("backtests.service",),
     ("backtests.cli",),
     ("backtests",),
 )

@@ -19,6 +19,7 @@ from backtests.cli.data import data
 from backtests.cli.report import report
 from backtests.cli.research import evaluate, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
+from backtests.cli.serve import serve
 from backtests.cli.whatif import whatif
 
 __all__ = ["main", "riskoff"]
@@ -64,6 +65,7 @@ riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)
 riskoff.add_command(report)
+riskoff.add_command(serve)
 riskoff.add_command(check_lookahead)
 riskoff.add_command(config)
 

@@ -1,0 +1,311 @@
+"""The riskoff HTTP API: the live reading and its history for bots, dashboards and monitoring.
+
+Endpoints (all JSON unless said otherwise; times are ISO 8601 UTC):
+
+=========================  ===================================================================
+``GET /v1/score``          the live reading, the object of :func:`signals.latest` (score,
+                           regime, coverage, contributions, each input's age, stale/degraded,
+                           the policy's decision)
+``GET /v1/score/history``  score rows by availability time; ``since``, ``until`` (times,
+                           UTC, both included; a date is its 00:00), ``format=json|csv``
+``GET /v1/components``     each component: family, inputs, weight, last contribution
+``GET /v1/inputs``         each macro input: last date, availability, age, stale
+``GET /v1/health``         liveness and readiness: 200 when a usable score from fresh data
+                           exists, 503 with the reason otherwise (for container probes)
+``GET /metrics``           Prometheus text exposition: score, coverage, input ages, refresh
+                           outcomes per publisher, request counts and latencies
+``POST /v1/refresh``       start a download of what is new (202; 409 while one runs); needs
+                           ``Authorization: Bearer <token>`` when the service has a token
+=========================  ===================================================================
+
+FastAPI describes the API at ``/openapi.json`` (and documents it at ``/docs``), the way
+freqtrade's REST API does. A reading is computed from the store only when something was
+written to it (:func:`signals.latest` keeps the scores in memory), so serving one costs
+well under a millisecond of server time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import pandas as pd
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from signals.data.store import Store
+from signals.errors import ConfigError, RiskoffError
+from signals.times import to_utc
+
+__all__ = ["SHUTDOWN_WAIT_S", "ServiceSettings", "create_app"]
+
+#: Longest wait at shutdown for a running refresh to finish its write, in seconds (each
+#: download is its own transaction, so one cut short by a kill loses only itself).
+SHUTDOWN_WAIT_S = 30.0
+#: Histogram buckets of request latency, in seconds.
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service behaves; ``[serve]`` in ``riskoff.toml`` sets the same fields.
+
+    Attributes
+    ----------
+    store : str or None
+        The store's path; ``None`` for the default store.
+    token : str or None
+        Bearer token required for anything that changes state (``POST /v1/refresh``);
+        ``None`` leaves it open, which is safe only on the loopback address.
+    policy : str
+        The bot policy of the live reading (see :func:`signals.latest`).
+    cors_origins : tuple of str
+        Origins allowed to call the API from a browser; empty (the default) = CORS off.
+    max_body_bytes : int
+        Largest request body accepted (requests carry no body today: a guard).
+    """
+
+    store: str | None = None
+    token: str | None = None
+    policy: str = "hold_last"
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 4096
+
+
+@dataclass
+class _Refresh:
+    """The one refresh that may run at a time, and what the last ones gave."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    thread: threading.Thread | None = None
+
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+
+def _metrics(registry: CollectorRegistry) -> dict:
+    return {
+        "score": Gauge("riskoff_score", "Risk-off score of the live reading (0-100; NaN "
+                       "when none)", registry=registry),
+        "coverage": Gauge("riskoff_coverage", "Share of the component weight with fresh data "
+                          "(0-1)", registry=registry),
+        "allow": Gauge("riskoff_allow_risk", "1 when the policy allows risk, else 0",
+                       registry=registry),
+        "stale": Gauge("riskoff_stale", "1 when the live reading is not from fresh data",
+                       registry=registry),
+        "age": Gauge("riskoff_input_age_days", "Age of each macro input's latest value, in "
+                     "days", ["input"], registry=registry),
+        "refresh": Counter("riskoff_refresh", "Downloads per publisher and outcome",
+                           ["source", "outcome"], registry=registry),
+        "requests": Counter("riskoff_http_requests", "HTTP requests by path and status",
+                            ["path", "status"], registry=registry),
+        "latency": Histogram("riskoff_http_request_seconds", "Server time per request",
+                             ["path"], buckets=_LATENCY_BUCKETS, registry=registry),
+    }
+
+
+def create_app(settings: ServiceSettings | None = None, *,
+               now: Callable[[], pd.Timestamp] | None = None,
+               refresh: Callable[[Store], list] | None = None):
+    """The FastAPI application of ``riskoff serve``.
+
+    Parameters
+    ----------
+    settings : ServiceSettings, optional
+        Store, token, policy, CORS; defaults as documented there.
+    now : callable, optional
+        The clock (returns a UTC Timestamp); default the system clock. Tests and replays
+        pass a fixed time.
+    refresh : callable, optional
+        Downloads what is new into a store and returns the
+        :class:`~signals.data.update.FetchResult` list; default
+        :func:`signals.data.update.refresh_macro`.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    import signals
+    from signals.bots.live import check_policy
+
+    settings = settings or ServiceSettings()
+    check_policy(settings.policy)
+    store = settings.store  # opened per use, so a broken store is reported, never fatal
+    clock = now or (lambda: pd.Timestamp.now(tz="UTC"))
+    if refresh is None:
+        from signals.data.update import refresh_macro
+
+        def refresh(target: Store) -> list:
+            return list(refresh_macro(target))
+
+    registry = CollectorRegistry()
+    metric = _metrics(registry)
+    running = _Refresh()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        thread = running.thread  # shutting down: let a refresh finish its write
+        if thread is not None:
+            thread.join(SHUTDOWN_WAIT_S)
+
+    app = FastAPI(lifespan=lifespan, title="riskoff", version=signals.__version__,
+                  description="Risk-off scores for crypto from JGB yields, the yen, US "
+                              "Treasuries and the yen carry trade.")
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+
+    def reading():
+        return signals.latest(store=store, policy=settings.policy, now=clock())
+
+    @app.exception_handler(RiskoffError)
+    async def user_error(request: Request, exc: RiskoffError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def store_error(request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+        return JSONResponse({"error": f"store unreadable: {exc}"}, status_code=503)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit()
+                                   or int(length) > settings.max_body_bytes):
+            return JSONResponse({"error": f"request body over {settings.max_body_bytes} "
+                                          f"bytes"}, status_code=413)
+        route = request.scope.get("path", "")
+        started = time.perf_counter()
+        response = await call_next(request)
+        metric["latency"].labels(route).observe(time.perf_counter() - started)
+        metric["requests"].labels(route, str(response.status_code)).inc()
+        return response
+
+    @app.get("/v1/score", summary="The live reading")
+    def score() -> dict:
+        return reading().to_dict()
+
+    @app.get("/v1/score/history", summary="Score rows by availability time")
+    def history(since: str | None = Query(None, description="first time, UTC"),
+                until: str | None = Query(None, description="last time, UTC"),
+                fmt: str = Query("json", alias="format", pattern="^(json|csv)$")):
+        rows = _history(store, since, until)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            rows.to_csv(buffer)
+            return PlainTextResponse(buffer.getvalue(), media_type="text/csv")
+        records = rows.reset_index()
+        records["available_at"] = records["available_at"].map(lambda t: t.isoformat())
+        return {"rows": records.astype(object).where(records.notna(), None)
+                .to_dict(orient="records")}
+
+    @app.get("/v1/components", summary="Each component: inputs, weight, last contribution")
+    def components() -> dict:
+        live = reading()
+        registered = signals.components()
+        return {"as_of": live.as_of.isoformat(), "components": [
+            {**part, "inputs": sorted({*registered[part["name"]].inputs.values(),
+                                       *registered[part["name"]].optional.values()})}
+            for part in live.components]}
+
+    @app.get("/v1/inputs", summary="Each macro input: last date, availability, age")
+    def inputs() -> dict:
+        live = reading()
+        return {"as_of": live.as_of.isoformat(), "inputs": live.inputs}
+
+    @app.get("/v1/health", summary="Liveness and readiness")
+    def health() -> JSONResponse:
+        live = reading()
+        ready = live.score is not None and not live.stale and live.error is None
+        if ready:
+            reason = "a usable score from fresh data"
+        elif live.error is not None:
+            reason = live.error
+        elif live.held_as_of is None:
+            reason = "no score: the store holds no usable data (riskoff data update)"
+        else:
+            days = (clock() - live.held_as_of).total_seconds() / 86400
+            reason = (f"the data are stale: the last score from fresh data is from "
+                      f"{live.held_as_of:%Y-%m-%d %H:%M} UTC, {days:.1f} days ago")
+        return JSONResponse({"live": True, "ready": ready, "reason": reason,
+                             "as_of": live.as_of.isoformat(), "age_days": live.age_days},
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    def metrics() -> Response:
+        live = reading()
+        metric["score"].set(float("nan") if live.score is None else live.score)
+        metric["coverage"].set(live.coverage)
+        metric["allow"].set(1.0 if live.allow_risk else 0.0)
+        metric["stale"].set(1.0 if live.stale else 0.0)
+        for item in live.inputs:
+            if item["age_days"] is not None:
+                metric["age"].labels(item["name"]).set(item["age_days"])
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/v1/refresh", summary="Download what is new (needs the token if one is set)",
+              status_code=202)
+    def start_refresh(request: Request) -> JSONResponse:
+        if settings.token is not None and not _authorised(request, settings.token):
+            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        with running.lock:
+            if running.running():
+                return JSONResponse({"started": False, "reason": "a refresh is running"},
+                                    status_code=409)
+            running.thread = threading.Thread(target=_run_refresh, name="riskoff-refresh",
+                                              args=(refresh, Store(store), metric["refresh"]),
+                                              daemon=True)
+            running.thread.start()
+        return JSONResponse({"started": True}, status_code=202)
+
+    app.state.refresh = running
+    return app
+
+
+def _authorised(request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _run_refresh(refresh, store: Store, counter) -> None:
+    """One refresh in a thread; each publisher's outcome counted, nothing raised."""
+    try:
+        results = refresh(store)
+    except Exception:  # counted, never raised in a thread; the store keeps what it had
+        counter.labels("all", "error").inc()
+        return
+    for result in results:
+        counter.labels(result.source, "ok" if result.ok else "error").inc()
+
+
+def _history(store: str | None, since, until) -> pd.DataFrame:
+    """Score, regime and coverage rows of the store between `since` and `until` (UTC)."""
+    import warnings
+
+    import signals
+
+    start = None if since is None else to_utc(since, "since")
+    end = None if until is None else to_utc(until, "until")
+    if start is not None and end is not None and start > end:
+        raise ConfigError(f"since={since} is after until={until}; swap them")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scores = signals.risk_off_score(signals.load_macro(store=Store(store)), start=start,
+                                        end=end)
+    return scores[["score", "regime", "coverage"]]
