@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import FIXTURES, SHARED_DATA
+from tests.signals.bots import build_template, copy_store
 
 
 def pytest_addoption(parser):
@@ -65,3 +66,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the repository")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory) -> Path:
+    """A store holding the bundled data, filled once per session (copy it, never write it)."""
+    return build_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def store(store_template, tmp_path):
+    """A private copy of the bundled-data store, for tests that read or write a store."""
+    return copy_store(store_template, tmp_path / "store")

@@ -16,17 +16,7 @@ import uvicorn
 import signals
 from backtests.service.app import ServiceSettings, create_app
 from signals.data.update import FetchResult
-from tests.signals.bots import FRESH, STALE, UNWIND, build_template, copy_store
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return build_template(tmp_path_factory.mktemp("service-template"))
-
-
-@pytest.fixture
-def store(template, tmp_path):
-    return copy_store(template, tmp_path / "store")
+from tests.signals.bots import FRESH, STALE, UNWIND
 
 
 @contextmanager

@@ -194,9 +194,9 @@ def test_what_a_refresh_writes_is_in_the_next_reading(store, monkeypatch):
     assert not live.degraded and live.score != before.score
 
 
-def test_a_truncated_store_file_gives_a_degraded_reading(template, tmp_path):
+def test_a_truncated_store_file_gives_a_degraded_reading(store_template, tmp_path):
     folder = tmp_path / "cut"
-    copy_store(template, folder)
+    copy_store(store_template, folder)
     path = folder / "riskoff.sqlite"
     with open(path, "r+b") as file:
         file.truncate(os.path.getsize(path) // 2)
