@@ -7,12 +7,16 @@ import pandas as pd
 import pytest
 import requests
 
+import signals
 from signals import Store
 from signals.data.bundled import BUNDLED_DIR
+from signals.data.datadir import read_macro_files, scan_data_dir
 from signals.data.update import refresh_macro
 from signals.errors import DataSourceError
 from signals.sources import mof_week
+from signals.sources.catalog import MACRO
 from signals.sources.japan_calendar import tokyo_closed_days
+from signals.sources.registry import get_source, source_for_file
 from tests.replay import paths, replace_bytes, replay_session
 
 PATH = "/policy/international_policy/reference/itn_transactions_in_securities/week.csv"
@@ -365,3 +369,70 @@ def test_unreadable_weeks_are_errors(week, old, new, message):
 def test_unreadable_numbers_are_errors(week, old, new, message):
     with pytest.raises(DataSourceError, match=message):
         mof_week.parse_week(replace_bytes(week, old, new))
+
+
+def test_a_value_in_yen_not_oku_is_a_unit_error(tmp_path, week):
+    path = tmp_path / "mof_week.csv"
+    path.write_bytes(replace_bytes(week, '"-2,048 "', '"-204,800,000 "'))
+    with pytest.raises(DataSourceError, match=r"mof_week mof_week:out_lt_debt_net: 1 value\(s\)"
+                                              r" outside .*-2.048e\+08 on 2023-12-30"):
+        mof_week.read_file(path)
+
+
+# ---------------------------------------------------------------- registration
+
+
+def test_source_contract():
+    source = get_source("mof_week")
+    assert source is mof_week.SOURCE and source.name == "mof_week"
+    assert source.revision_days == 7 and source.bundled == ("mof_week.csv",)
+    (fetch,) = source.fetches
+    assert fetch.label == "mof_week" and fetch.series == mof_week.SERIES
+    assert source.handles("mof_week.csv") and source.handles("MOF_WEEK.CSV")
+    assert not source.handles("week.csv") and not source.handles("mof_weekly.csv")
+    assert source_for_file("mof_week.csv") is source
+    assert "Ministry of Finance Japan" in source.attribution
+
+
+def test_catalog_names_every_stored_series_with_unit_and_bounds():
+    fed = {sid: name for name, spec in MACRO.items() for sid in spec.sources}
+    assert {sid for sid in fed if sid.startswith("mof_week:")} == set(mof_week.SERIES)
+    spec = MACRO["japan_foreign_bond_net"]
+    assert spec.sources == (NET,) and spec.frequency == "weekly"
+    assert spec.unit == "100 million JPY"
+    assert spec.bounds[0] < -57528 and spec.bounds[1] > 43271  # the 2005-2023 extremes
+    assert MACRO["foreign_japan_bond_net"].sources == ("mof_week:in_lt_debt_net",)
+
+
+def test_notice_credits_the_mof_for_the_bundled_file():
+    notice = (BUNDLED_DIR / "NOTICE").read_text(encoding="utf-8")
+    entry = notice.split("macro/mof_week.csv", 1)[1].split("\n\n", 1)[0]
+    assert "Ministry of Finance Japan" in entry
+    assert "Government of Japan Standard Terms of Use" in entry
+
+
+def test_a_data_dir_file_is_read(tmp_path, week):
+    (tmp_path / "macro").mkdir()
+    (tmp_path / "macro" / "mof_week.csv").write_bytes(week)
+    scan = scan_data_dir(tmp_path)
+    assert list(scan.macro) == ["mof_week"]
+    obs = read_macro_files(scan)
+    assert set(obs["series"]) == set(mof_week.SERIES) and len(obs) == 6 * 16
+
+
+def test_load_macro_offline_carries_the_weekly_flows():
+    with pytest.warns(signals.BundledDataWarning):
+        macro = signals.load_macro()
+    for name in ("japan_foreign_bond_net", "japan_foreign_bond_acquisition",
+                 "japan_foreign_bond_disposition", "japan_foreign_equity_net",
+                 "japan_foreign_bill_net", "foreign_japan_bond_net"):
+        assert name in macro, name
+    frame = macro.frame("japan_foreign_bond_net").set_index("date")
+    assert set(frame["origin"]) == {"bundled"}
+    assert len(frame) == 991
+    assert frame.loc["2023-12-30", "value"] == -2048
+    assert frame.loc["2023-12-30", "available_at"] == at_utc("2024-01-10 01:00")
+    week_over = (frame.index + pd.Timedelta(days=1)).tz_localize("Asia/Tokyo")
+    assert (frame["available_at"] > week_over).all()
+    series = macro["japan_foreign_bond_net"]
+    assert series.index.is_monotonic_increasing and str(series.index.tz) == "UTC"
