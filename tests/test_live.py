@@ -10,7 +10,8 @@ pytestmark = pytest.mark.live
 RECENT = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() - pd.Timedelta(days=45)
 
 
-@pytest.mark.parametrize("name", ["mof", "treasury", "fred", "yahoo", "cboe", "cftc", "tic"])
+@pytest.mark.parametrize("name", ["mof", "mof_week", "treasury", "fred", "yahoo", "cboe", "cftc",
+                                  "tic"])
 def test_each_source_serves_recent_values_in_its_documented_shape(name):
     source = get_source(name)
     since = RECENT - pd.Timedelta(days=120) if name == "tic" else RECENT

@@ -54,7 +54,8 @@ def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, 
 
 @data.command()
 @click.option("--source", "sources", multiple=True, metavar="NAME",
-              help="Only this source (repeatable): mof, treasury, fred, yahoo, cboe, cftc, tic.")
+              help="Only this source (repeatable): mof, mof_week, treasury, fred, yahoo, "
+                   "cboe, cftc, tic.")
 @click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
               help="Import saved publisher files from this folder instead of the network.")
 @click.option("--symbol", "symbols", multiple=True, default=DEFAULT_SYMBOLS, show_default=True,

@@ -2,8 +2,9 @@
 
 Files are recognised by name, at the folder's top or in subfolders such as ``macro/`` and
 ``crypto/``, with the names of ``../shared/data`` and of the publishers' own downloads
-(``mof_jgbcme_all.csv``, ``fred_DGS10.csv``, ``cftc_jpy_legacy_futures.csv``,
-``tic_mfhhis01.txt``, ``yahoo_JPY=X.csv``, ``binance_BTCUSDT_1d.csv``, ...). Every date in
+(``mof_jgbcme_all.csv``, ``mof_week.csv``, ``fred_DGS10.csv``,
+``cftc_jpy_legacy_futures.csv``, ``tic_mfhhis01.txt``, ``yahoo_JPY=X.csv``,
+``binance_BTCUSDT_1d.csv``, ...). Every date in
 them is used, however recent. Files riskoff does not know are listed in a warning, never
 silently skipped.
 """

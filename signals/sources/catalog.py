@@ -21,6 +21,9 @@ _TENORS_JGB = ("1Y", "2Y", "3Y", "4Y", "5Y", "6Y", "7Y", "8Y", "9Y", "10Y",
                "15Y", "20Y", "25Y", "30Y", "40Y")
 _TENORS_UST = (("3m", "3M", "DGS3MO"), ("2y", "2Y", "DGS2"), ("5y", "5Y", "DGS5"),
                ("10y", "10Y", "DGS10"), ("30y", "30Y", "DGS30"))
+#: MOF weekly flows, in 100 million yen (10,000 = JPY 1 trillion); the largest weekly net
+#: flow 2005-2023 was under 60,000 and the largest gross one under 210,000.
+_OKU, _NET, _GROSS = "100 million JPY", (-300_000.0, 300_000.0), (0.0, 2_000_000.0)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,25 @@ def _build() -> dict[str, MacroSeries]:
         MacroSeries("tic_china", ("tic:china",), "USD bn",
                     "Mainland China's holdings of US Treasury securities, month-end (TIC)",
                     (0.0, 5000.0), "monthly"),
+        MacroSeries("japan_foreign_bond_net", ("mof_week:out_lt_debt_net",), _OKU,
+                    "Japanese residents' net purchases of foreign long-term debt, weekly "
+                    "(MOF); negative = Japan selling foreign bonds", _NET, "weekly"),
+        MacroSeries("japan_foreign_bond_acquisition", ("mof_week:out_lt_debt_acq",), _OKU,
+                    "Japanese residents' gross acquisitions of foreign long-term debt, "
+                    "weekly (MOF)", _GROSS, "weekly"),
+        MacroSeries("japan_foreign_bond_disposition", ("mof_week:out_lt_debt_disp",), _OKU,
+                    "Japanese residents' gross dispositions of foreign long-term debt, "
+                    "weekly (MOF)", _GROSS, "weekly"),
+        MacroSeries("japan_foreign_equity_net", ("mof_week:out_equity_net",), _OKU,
+                    "Japanese residents' net purchases of foreign equity and investment "
+                    "fund shares, weekly (MOF; funds moved here from bonds in 2014)", _NET,
+                    "weekly"),
+        MacroSeries("japan_foreign_bill_net", ("mof_week:out_st_debt_net",), _OKU,
+                    "Japanese residents' net purchases of foreign short-term debt, weekly "
+                    "(MOF)", _NET, "weekly"),
+        MacroSeries("foreign_japan_bond_net", ("mof_week:in_lt_debt_net",), _OKU,
+                    "Non-residents' net purchases of Japanese long-term debt, weekly (MOF)",
+                    _NET, "weekly"),
         MacroSeries("nikkei", ("yahoo:^N225",), "index points", "Nikkei 225 close",
                     (1000.0, 200000.0)),
         MacroSeries("vix", ("yahoo:^VIX", "cboe:VIX"), "index points", "Cboe VIX close",

@@ -11,7 +11,7 @@ from signals.sources.base import Source
 __all__ = ["SOURCE_NAMES", "all_sources", "get_source", "source_for_file"]
 
 #: Source modules in ``signals.sources``, in the order a refresh runs them.
-SOURCE_NAMES = ("mof", "treasury", "fred", "yahoo", "cboe", "cftc", "tic")
+SOURCE_NAMES = ("mof", "mof_week", "treasury", "fred", "yahoo", "cboe", "cftc", "tic")
 
 
 @cache
