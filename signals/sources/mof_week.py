@@ -59,21 +59,17 @@ value simply replaces the provisional one. The stored value is the latest vintag
 with its week's first release time: a revision is not point-in-time.
 
 Availability (data_sources.md sections 5b and 6): the MOF FAQ says the week is published
-"the following week"; observed releases fall on the **4th Tokyo business day after the
-Saturday** that ends the week, normally Thursday, later when holidays intervene. Evidence,
-press reports (mostly Reuters) dated Thursday 2008-08-28 (week Aug 17-23), 2011-09-08
-(Aug 28-Sep 3), 2011-11-17 (Nov 6-12), 2013-08-01 (week to Jul 27) and 2015-05-28 (week to
-May 23), and Wednesday **2012-01-04** for the week of 2011-12-18..24: Dec 26, 27, 28 and then
-Jan 4, because government offices close from Dec 29 to Jan 3 (so the MOF's calendar, not the
-banks' Dec 31 - Jan 3, applies; :mod:`signals.sources.japan_calendar`). The hour is **not
-confirmed** on a MOF page: third parties put the release at 08:50 JST (23:50 UTC the day
-before): an FXStreet note on the week to 2023-11-25 is stamped 2023-11-29 23:57 UTC, a
-summary page dates the release of 2025-04-17 "2025-04-16 23:50". The rule is therefore
-conservative: that business day at 08:50 JST plus :data:`RELEASE_MARGIN`
-(70 minutes), i.e. **10:00 JST = 01:00 UTC**. It is never exactly a UTC midnight: the
-daily candle that closes at 00:00 UTC, ten minutes after the third parties' time, does not
-count on the figures; the next one does. Holiday weeks rest on the rule, not on observed
-dates (only the 2011 year end was observed).
+"the following week"; the release dates observed in the research notes fall on the **4th
+Tokyo business day after the Saturday** that ends the week, normally Thursday, later when
+holidays intervene. Government offices close from Dec 29 to Jan 3 (the Act on Holidays of
+Administrative Organs), wider than the banks' Dec 31 - Jan 3, so the MOF's calendar is the
+government one (:mod:`signals.sources.japan_calendar`); using the wider closure can only
+make a release later. The hour is **not confirmed** on a MOF page: third-party parsers use
+08:50 JST [UNVERIFIED]. The rule is therefore conservative: that business day at 08:50 JST
+plus :data:`RELEASE_MARGIN` (70 minutes), i.e. **10:00 JST = 01:00 UTC**. It is never
+exactly a UTC midnight: the daily candle that closes at 00:00 UTC does not count on the
+figures; the next one does. Holiday weeks rest on the rule, not on observed dates; the
+``Last-Modified`` of each fetch is kept to check the rule against live releases.
 """
 
 from __future__ import annotations

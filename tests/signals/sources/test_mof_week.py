@@ -178,9 +178,9 @@ def test_bundled_observations_are_in_bounds_and_stamped_after_the_week(tmp_path)
 
 
 @pytest.mark.parametrize(("week_end", "released"), [
-    ("2011-09-03", "2011-09-08"),  # Reuters, Thursday 2011-09-08
-    ("2023-11-25", "2023-11-30"),  # FXStreet 2023-11-29 23:57 UTC (08:57 JST Thursday)
-    ("2011-12-24", "2012-01-04"),  # Reuters, Wednesday 2012-01-04: offices shut Dec 29-Jan 3
+    ("2011-09-03", "2011-09-08"),  # an ordinary week: Thursday
+    ("2023-11-25", "2023-11-30"),  # an ordinary week: Thursday
+    ("2011-12-24", "2012-01-04"),  # Dec 26, 27, 28, then Jan 4: offices shut Dec 29 - Jan 3
     ("2022-12-24", "2023-01-04"),  # Dec 26, 27, 28, then Jan 4 (the banks' calendar: Dec 29)
     ("2023-12-30", "2024-01-10"),  # Jan 4, 5, (8: Coming of Age Day), 9, 10
     ("2023-07-15", "2023-07-21"),  # Monday 17: Marine Day -> Friday
