@@ -32,9 +32,10 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", signals.BundledDataWarning)
         macro = signals.load_macro()
-        readings = [("default weights", shocked_reading(macro, SCENARIO)),
-                    ("with the repatriation family", shocked_reading(
-                        macro, SCENARIO, weights=with_repatriation()))]
+        default = shocked_reading(macro, SCENARIO)
+        weighted = shocked_reading(macro, SCENARIO, as_of=default.as_of,  # the same "now"
+                                   weights=with_repatriation())
+    readings = [("default weights", default), ("with the repatriation family", weighted)]
     print(f"Scenario: {Shocks.parse(SCENARIO).describe()}; as of "
           f"{readings[0][1].as_of:%Y-%m-%d %H:%M} UTC, the 40Y record is "
           f"{readings[0][1].shocks.jgb40y:+.1f} bp from the latest 40Y yield.\n")

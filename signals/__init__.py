@@ -25,7 +25,8 @@ Components (each positive = risk-off, raw units; see :mod:`signals.families.regi
     :func:`nikkei_drawdown`, :func:`vix_jump`, :func:`audjpy_drop`. Holdings:
     :func:`japan_treasury_selling`. Repatriation (levels against their long history,
     weight 0 until the research protocol decides): :func:`jgb_10y_level`,
-    :func:`jgb_superlong_high`, :func:`rate_differential_low`, :func:`hedged_pickup_drop`.
+    :func:`jgb_superlong_high`, :func:`rate_differential_low`, :func:`hedged_pickup_drop`,
+    :func:`japan_foreign_bond_selling` (the MOF's weekly flows).
 Live
     :func:`latest` (the reading as of now for a bot: score, freshness, a verdict; never
     raises on bad data), :class:`LiveReading`, :class:`RiskGate` (risk on or off with
@@ -60,7 +61,7 @@ _COMPONENTS = {
     "cross_asset": ("nikkei_drawdown", "vix_jump", "audjpy_drop"),
     "holdings": ("japan_treasury_selling",),
     "repatriation": ("jgb_10y_level", "jgb_superlong_high", "rate_differential_low",
-                     "hedged_pickup_drop"),
+                     "hedged_pickup_drop", "japan_foreign_bond_selling"),
 }
 
 _EXPORTS = {
@@ -120,6 +121,7 @@ __all__ = [
     "component_readings",
     "components",
     "hedged_pickup_drop",
+    "japan_foreign_bond_selling",
     "japan_treasury_selling",
     "jgb_10y_level",
     "jgb_10y_rise",
@@ -166,6 +168,7 @@ if TYPE_CHECKING:
     from signals.families.registry import Component, component, components, refresh_plugins
     from signals.families.repatriation import (
         hedged_pickup_drop,
+        japan_foreign_bond_selling,
         jgb_10y_level,
         jgb_superlong_high,
         rate_differential_low,

@@ -204,6 +204,9 @@ def builtin_components() -> list[Component]:
         c(repatriation.hedged_pickup_drop, "repatriation", 0.0,
           "JGB 10Y minus the FX-hedged Treasury 10Y yield (pp)", standardize="percentile_10y",
           ust_10y="ust_10y", jgb_10y="jgb_10y", ust_3m="ust_3m", jgb_1y="jgb_1y"),
+        c(repatriation.japan_foreign_bond_selling, "repatriation", 0.0,
+          "Japan's net selling of foreign bonds over 4 weeks (100 million JPY, MOF weekly)",
+          "weekly", japan_foreign_bond_net="japan_foreign_bond_net"),
     ]
 
 

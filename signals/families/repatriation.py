@@ -14,8 +14,9 @@ and the carry trades and risk assets financed in yen are sold (BIS Bulletin No 9
 on the August 2024 unwind; on the hedge cost and its cross-currency basis, Du, Tepper and
 Verdelhan, 2018, "Deviations from Covered Interest Rate Parity", Journal of Finance).
 
-Every output is in percentage points or percent, positive = risk-off, on the union of its
-inputs' availability times (each input as known then).
+Every output is positive = risk-off, on the union of its inputs' availability times (each
+input as known then). One reading is a flow rather than a level: Japanese residents' net
+selling of foreign bonds week by week (MOF), the most direct answer to "is Japan selling?".
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from signals.data.validate import check_macro_input, check_window
 from signals.families.asof import asof_frame
 from signals.families.transforms import BP_PER_PERCENT, below_high, named
 
-__all__ = ["hedged_pickup_drop", "jgb_10y_level", "jgb_superlong_high", "rate_differential_low"]
+__all__ = ["hedged_pickup_drop", "japan_foreign_bond_selling", "jgb_10y_level",
+           "jgb_superlong_high", "rate_differential_low"]
 
 #: Market days in a year, for windows given in years.
 _YEAR = 252
@@ -177,3 +179,46 @@ def hedged_pickup_drop(
                        jgb_1y=check_macro_input(jgb_1y, "jgb_1y", "jgb_1y", min_length=1))
     hedged = frame["ust_10y"] - (frame["ust_3m"] - frame["jgb_1y"])
     return named(frame["jgb_10y"] - hedged, "hedged_pickup_drop")
+
+
+def japan_foreign_bond_selling(japan_foreign_bond_net: pd.Series, *, window: int = 4
+                               ) -> pd.Series:
+    """Japanese residents' net selling of foreign bonds over the last `window` weeks.
+
+    Minus the sum of the weekly net purchases of foreign long-term debt (MOF, "International
+    Transactions in Securities"), in 100 million yen (10,000 = JPY 1 trillion): positive
+    when Japan sold more foreign bonds than it bought. Standardised against its own trailing
+    two years, it says whether this month's selling is unusual. Far timelier than the TIC
+    holdings (published about seven weeks after the month). The series breaks in January
+    2014, when investment funds moved out of long-term debt (``signals.sources.mof_week``);
+    windows that span the break compare slightly different definitions.
+
+    Parameters
+    ----------
+    japan_foreign_bond_net : pd.Series
+        Weekly net purchases of foreign long-term debt, 100 million yen, indexed by tz-aware
+        UTC availability times (the release of each week).
+    window : int
+        Weeks summed (observations of the series).
+
+    Returns
+    -------
+    pd.Series
+        float64, named "japan_foreign_bond_selling", same index: net selling over the last
+        `window` weeks in 100 million yen; positive = Japan selling = risk-off. The first
+        ``window - 1`` values are NaN.
+
+    Raises
+    ------
+    DataContractError
+        The index is not tz-aware UTC, unsorted or duplicated; values outside the
+        catalog's range; fewer than `window` values.
+    ConfigError
+        `window` is not a whole number >= 1.
+    """
+    window = check_window(window)
+    net = check_macro_input(japan_foreign_bond_net, "japan_foreign_bond_net",
+                            "japan_foreign_bond_net", min_length=window)
+    valid = net.dropna()
+    selling = -valid.rolling(window, min_periods=window).sum()
+    return named(selling.reindex(net.index), "japan_foreign_bond_selling")

@@ -9,6 +9,7 @@ import signals
 from signals.errors import DataContractError
 from signals.families.repatriation import (
     hedged_pickup_drop,
+    japan_foreign_bond_selling,
     jgb_10y_level,
     jgb_superlong_high,
     rate_differential_low,
@@ -16,7 +17,8 @@ from signals.families.repatriation import (
 from tests.signals import macro_series as yields
 
 REPATRIATION = {"jgb_10y_level": 0.05, "jgb_superlong_high": 0.05,
-                "rate_differential_low": 0.05, "hedged_pickup_drop": 0.05}
+                "rate_differential_low": 0.05, "hedged_pickup_drop": 0.05,
+                "japan_foreign_bond_selling": 0.05}
 
 
 def test_levels_and_spreads_by_hand():
@@ -53,18 +55,39 @@ def test_superlong_high_is_zero_at_a_new_high_and_the_closer_tenor_wins():
     np.testing.assert_allclose(both.iloc[-5:], [0.0, 0.0, -2.0, 0.0, 0.0])
 
 
+def test_foreign_bond_selling_by_hand():
+    weekly_net = yields([1000.0, -3000.0, -500.0, 2500.0], freq="W-THU")
+    selling = japan_foreign_bond_selling(weekly_net, window=2)
+    # minus the sum of each week and the one before: -, 2000, 3500, -2000
+    np.testing.assert_allclose(selling, [np.nan, 2000.0, 3500.0, -2000.0])
+    assert selling.name == "japan_foreign_bond_selling"
+
+
+def test_foreign_bond_selling_on_the_bundled_weeks(bundled_macro):
+    """Autumn 2022, when Japan sold foreign bonds heavily: the four-week sum, by hand."""
+    net = bundled_macro["japan_foreign_bond_net"]
+    selling = japan_foreign_bond_selling(net)
+    at = net.index[net.index <= "2022-10-14 12:00"][-1]
+    last_four = net.loc[:at].iloc[-4:].tolist()
+    assert selling.loc[at] == -sum(last_four)
+    assert selling.loc[at] > 0  # net selling
+    assert (net.index.tz is not None) and at.hour == 1  # released 10:00 JST
+
+
 def test_a_yield_in_basis_points_is_refused():
     with pytest.raises(DataContractError, match="jgb_10y"):
         jgb_10y_level(yields([150.0, 160.0]))
 
 
-def test_the_family_is_registered_with_weight_zero_and_a_long_standardisation():
+def test_the_family_is_registered_with_weight_zero_and_levels_read_as_percentiles():
     components = signals.components()
     for name in REPATRIATION:
         assert components[name].family == "repatriation"
         assert components[name].weight == 0.0
-        assert components[name].standardize == "percentile_10y"
         assert name not in signals.Weights.default()
+    levels = set(REPATRIATION) - {"japan_foreign_bond_selling"}  # the flow is a z-score
+    assert {components[name].standardize for name in levels} == {"percentile_10y"}
+    assert components["japan_foreign_bond_selling"].standardize == "zscore"
 
 
 def test_late_2023_jgb_yields_read_high_against_their_decade(bundled_macro):
