@@ -26,9 +26,11 @@ def _loopback(host: str) -> bool:
               default="hold_last", show_default=True, help="The live reading's bot policy.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow browser calls from ORIGIN (repeatable); CORS is off without it.")
+@click.option("--schedule/--no-schedule", default=True, show_default=True,
+              help="Download from each publisher soon after its releases.")
 @click.pass_obj
 def serve(ctx: Context, host: str, port: int, token: str | None, policy: str,
-          cors_origins: tuple[str, ...]) -> None:
+          cors_origins: tuple[str, ...], schedule: bool) -> None:
     """Serve the live score over HTTP for bots in any language, dashboards and Prometheus.
 
     GET /v1/score, /v1/score/history, /v1/components, /v1/inputs, /v1/health, /metrics;
@@ -56,7 +58,7 @@ def serve(ctx: Context, host: str, port: int, token: str | None, policy: str,
                                  "--host 127.0.0.1", param_hint="--host")
     settings = ServiceSettings(store=ctx.store_path, token=token, policy=policy,
                                cors_origins=tuple(cors_origins))
-    app = create_app(settings)
+    app = create_app(settings, schedule=schedule)
     if not ctx.quiet:
         console().print(f"riskoff serves on http://{host}:{port} (store: {ctx.store().path})",
                         markup=False, highlight=False)

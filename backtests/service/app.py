@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from fastapi import FastAPI, Query, Request, Response
@@ -48,11 +48,13 @@ from prometheus_client import (
     generate_latest,
 )
 
+from backtests.service.schedule import Scheduler
 from signals.data.store import Store
 from signals.errors import ConfigError, RiskoffError
+from signals.sources.registry import SOURCE_NAMES
 from signals.times import to_utc
 
-__all__ = ["SHUTDOWN_WAIT_S", "ServiceSettings", "create_app"]
+__all__ = ["SHUTDOWN_WAIT_S", "Downloads", "ServiceSettings", "create_app"]
 
 #: Longest wait at shutdown for a running refresh to finish its write, in seconds (each
 #: download is its own transaction, so one cut short by a kill loses only itself).
@@ -87,15 +89,50 @@ class ServiceSettings:
     max_body_bytes: int = 4096
 
 
-@dataclass
-class _Refresh:
-    """The one refresh that may run at a time, and what the last ones gave."""
+class Downloads:
+    """Every download of the service: never two of one publisher at once, each one counted.
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    thread: threading.Thread | None = None
+    Parameters
+    ----------
+    store : str or None
+        The store's path.
+    refresh : callable
+        ``refresh(store, source) -> list of FetchResult``: one download of a publisher.
+    counter : prometheus_client.Counter
+        ``riskoff_refresh_total{source, outcome}``.
+    """
 
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+    def __init__(self, store: str | None, refresh, counter) -> None:
+        self.store, self.refresh, self.counter = store, refresh, counter
+        self.locks = {name: threading.Lock() for name in SOURCE_NAMES}
+        self.thread: threading.Thread | None = None  # the manual refresh, if one runs
+        self.guard = threading.Lock()
+
+    def source(self, name: str) -> bool:
+        """Download one publisher now; ``False`` (nothing done) if it is already running."""
+        lock = self.locks[name]
+        if not lock.acquire(blocking=False):
+            return False
+        try:
+            results = self.refresh(Store(self.store), name)
+        except Exception:  # counted, never raised in a thread; the store keeps what it had
+            self.counter.labels(name, "error").inc()
+        else:
+            for result in results:
+                self.counter.labels(result.source, "ok" if result.ok else "error").inc()
+        finally:
+            lock.release()
+        return True
+
+    def start_all(self) -> bool:
+        """Start a download of every publisher in a thread; ``False`` if one is running."""
+        with self.guard:
+            if self.thread is not None and self.thread.is_alive():
+                return False
+            self.thread = threading.Thread(target=lambda: [self.source(n) for n in SOURCE_NAMES],
+                                           name="riskoff-refresh", daemon=True)
+            self.thread.start()
+            return True
 
 
 def _metrics(registry: CollectorRegistry) -> dict:
@@ -121,7 +158,7 @@ def _metrics(registry: CollectorRegistry) -> dict:
 
 def create_app(settings: ServiceSettings | None = None, *,
                now: Callable[[], pd.Timestamp] | None = None,
-               refresh: Callable[[Store], list] | None = None):
+               refresh: Callable[[Store, str], list] | None = None, schedule: bool = False):
     """The FastAPI application of ``riskoff serve``.
 
     Parameters
@@ -132,9 +169,12 @@ def create_app(settings: ServiceSettings | None = None, *,
         The clock (returns a UTC Timestamp); default the system clock. Tests and replays
         pass a fixed time.
     refresh : callable, optional
-        Downloads what is new into a store and returns the
-        :class:`~signals.data.update.FetchResult` list; default
-        :func:`signals.data.update.refresh_macro`.
+        ``refresh(store, source)`` downloads what is new from one publisher into a store and
+        returns the :class:`~signals.data.update.FetchResult` list; default
+        :func:`signals.data.update.refresh_macro` for that source.
+    schedule : bool
+        Keep the data current on each publisher's release calendar
+        (:class:`backtests.service.schedule.Scheduler`) while the app runs.
 
     Returns
     -------
@@ -149,20 +189,26 @@ def create_app(settings: ServiceSettings | None = None, *,
     clock = now or (lambda: pd.Timestamp.now(tz="UTC"))
     if refresh is None:
         from signals.data.update import refresh_macro
+        from signals.sources.registry import get_source
 
-        def refresh(target: Store) -> list:
-            return list(refresh_macro(target))
+        def refresh(target: Store, source: str) -> list:
+            return list(refresh_macro(target, sources=[get_source(source)]))
 
     registry = CollectorRegistry()
     metric = _metrics(registry)
-    running = _Refresh()
+    downloads = Downloads(store, refresh, metric["refresh"])
 
     @asynccontextmanager
     async def lifespan(app):
+        scheduler = None
+        if schedule:
+            scheduler = Scheduler(SOURCE_NAMES, downloads.source, clock=clock)
+            scheduler.start()
         yield
-        thread = running.thread  # shutting down: let a refresh finish its write
-        if thread is not None:
-            thread.join(SHUTDOWN_WAIT_S)
+        if scheduler is not None:  # shutting down: let a download finish its write
+            scheduler.stop(SHUTDOWN_WAIT_S)
+        if downloads.thread is not None:
+            downloads.thread.join(SHUTDOWN_WAIT_S)
 
     app = FastAPI(lifespan=lifespan, title="riskoff", version=signals.__version__,
                   description="Risk-off scores for crypto from JGB yields, the yen, US "
@@ -264,34 +310,18 @@ def create_app(settings: ServiceSettings | None = None, *,
         if settings.token is not None and not _authorised(request, settings.token):
             return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        with running.lock:
-            if running.running():
-                return JSONResponse({"started": False, "reason": "a refresh is running"},
-                                    status_code=409)
-            running.thread = threading.Thread(target=_run_refresh, name="riskoff-refresh",
-                                              args=(refresh, Store(store), metric["refresh"]),
-                                              daemon=True)
-            running.thread.start()
+        if not downloads.start_all():
+            return JSONResponse({"started": False, "reason": "a refresh is running"},
+                                status_code=409)
         return JSONResponse({"started": True}, status_code=202)
 
-    app.state.refresh = running
+    app.state.downloads = downloads
     return app
 
 
 def _authorised(request, token: str) -> bool:
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
-
-
-def _run_refresh(refresh, store: Store, counter) -> None:
-    """One refresh in a thread; each publisher's outcome counted, nothing raised."""
-    try:
-        results = refresh(store)
-    except Exception:  # counted, never raised in a thread; the store keeps what it had
-        counter.labels("all", "error").inc()
-        return
-    for result in results:
-        counter.labels(result.source, "ok" if result.ok else "error").inc()
 
 
 def _history(store: str | None, since, until) -> pd.DataFrame:

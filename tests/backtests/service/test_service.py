@@ -16,6 +16,7 @@ import uvicorn
 import signals
 from backtests.service.app import ServiceSettings, create_app
 from signals.data.update import FetchResult
+from signals.sources.registry import SOURCE_NAMES
 from tests.signals.bots import FRESH, STALE, UNWIND
 
 
@@ -139,10 +140,10 @@ def test_metrics_in_prometheus_text(store):
 def test_refresh_needs_the_token_and_counts_each_publisher(store):
     calls, release = [], threading.Event()
 
-    def fake_refresh(target):
-        calls.append(target.path)
+    def fake_refresh(target, source):
+        calls.append((target.path, source))
         release.wait(10)
-        return [FetchResult("fred", "fred:DGS10", 3), FetchResult("mof", "mof", 0, "HTTP 503")]
+        return [FetchResult(source, source, 3, None if source != "mof" else "HTTP 503")]
 
     app = create_app(ServiceSettings(store=str(store.path), token="s3cret"),
                      now=lambda: pd.Timestamp(FRESH, tz="UTC"), refresh=fake_refresh)
@@ -153,10 +154,11 @@ def test_refresh_needs_the_token_and_counts_each_publisher(store):
         good = {"Authorization": "Bearer s3cret"}
         assert http.post("/v1/refresh", headers=good).status_code == 202
         assert http.post("/v1/refresh", headers=good).status_code == 409  # one at a time
+        assert app.state.downloads.source("mof") is False  # the scheduler would skip it too
         release.set()
-        app.state.refresh.thread.join(10)
+        app.state.downloads.thread.join(10)
         text = http.get("/metrics").text
-    assert calls == [store.path]
+    assert calls == [(store.path, name) for name in SOURCE_NAMES]
     assert 'riskoff_refresh_total{outcome="ok",source="fred"} 1.0' in text
     assert 'riskoff_refresh_total{outcome="error",source="mof"} 1.0' in text
 
