@@ -28,13 +28,16 @@ def _loopback(host: str) -> bool:
               help="Allow browser calls from ORIGIN (repeatable); CORS is off without it.")
 @click.option("--schedule/--no-schedule", default=True, show_default=True,
               help="Download from each publisher soon after its releases.")
+@click.option("--webhook", envvar="RISKOFF_WEBHOOK", show_envvar=True, metavar="URL",
+              help="POST each regime change here (once per change, also across restarts).")
 @click.pass_obj
 def serve(ctx: Context, host: str, port: int, token: str | None, policy: str,
-          cors_origins: tuple[str, ...], schedule: bool) -> None:
+          cors_origins: tuple[str, ...], schedule: bool, webhook: str | None) -> None:
     """Serve the live score over HTTP for bots in any language, dashboards and Prometheus.
 
-    GET /v1/score, /v1/score/history, /v1/components, /v1/inputs, /v1/health, /metrics;
-    POST /v1/refresh. The API is described at /openapi.json and documented at /docs.
+    GET /v1/score, /v1/score/history, /v1/components, /v1/inputs, /v1/health, /metrics,
+    /v1/events (Server-Sent Events); POST /v1/refresh. The API is described at
+    /openapi.json and documented at /docs.
 
     \b
     Examples:
@@ -57,7 +60,7 @@ def serve(ctx: Context, host: str, port: int, token: str | None, policy: str,
                                  "machine; set a token (--token or RISKOFF_TOKEN) or keep "
                                  "--host 127.0.0.1", param_hint="--host")
     settings = ServiceSettings(store=ctx.store_path, token=token, policy=policy,
-                               cors_origins=tuple(cors_origins))
+                               cors_origins=tuple(cors_origins), webhook=webhook)
     app = create_app(settings, schedule=schedule)
     if not ctx.quiet:
         console().print(f"riskoff serves on http://{host}:{port} (store: {ctx.store().path})",

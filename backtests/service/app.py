@@ -16,6 +16,8 @@ Endpoints (all JSON unless said otherwise; times are ISO 8601 UTC):
                            outcomes per publisher, request counts and latencies
 ``POST /v1/refresh``       start a download of what is new (202; 409 while one runs); needs
                            ``Authorization: Bearer <token>`` when the service has a token
+``GET /v1/events``         Server-Sent Events: ``reading`` on connect, ``regime_change``
+                           each time the regime changes
 =========================  ===================================================================
 
 FastAPI describes the API at ``/openapi.json`` (and documents it at ``/docs``), the way
@@ -26,8 +28,10 @@ well under a millisecond of server time.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import io
+import json
 import sqlite3
 import threading
 import time
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 import pandas as pd
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -49,12 +53,19 @@ from prometheus_client import (
 )
 
 from backtests.service.schedule import Scheduler
-from signals.data.store import Store
+from signals.bots.gate import RiskGate
+from signals.data.store import Store, store_file
 from signals.errors import ConfigError, RiskoffError
 from signals.sources.registry import SOURCE_NAMES
 from signals.times import to_utc
 
-__all__ = ["SHUTDOWN_WAIT_S", "Downloads", "ServiceSettings", "create_app"]
+__all__ = ["GATE_FILE", "KEEPALIVE_S", "SHUTDOWN_WAIT_S", "Downloads", "RegimeEvents",
+           "ServiceSettings", "create_app"]
+
+#: The service's gate state, beside the store: the last regime announced.
+GATE_FILE = "serve-gate.json"
+#: Seconds between keep-alive comments on an idle event stream.
+KEEPALIVE_S = 15.0
 
 #: Longest wait at shutdown for a running refresh to finish its write, in seconds (each
 #: download is its own transaction, so one cut short by a kill loses only itself).
@@ -80,6 +91,10 @@ class ServiceSettings:
         Origins allowed to call the API from a browser; empty (the default) = CORS off.
     max_body_bytes : int
         Largest request body accepted (requests carry no body today: a guard).
+    webhook : str or None
+        URL that each regime change is POSTed to (see :class:`signals.RiskGate`).
+    watch_seconds : float
+        How often the service reads the score to find regime changes.
     """
 
     store: str | None = None
@@ -87,6 +102,8 @@ class ServiceSettings:
     policy: str = "hold_last"
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 4096
+    webhook: str | None = None
+    watch_seconds: float = 60.0
 
 
 class Downloads:
@@ -198,13 +215,18 @@ def create_app(settings: ServiceSettings | None = None, *,
     metric = _metrics(registry)
     downloads = Downloads(store, refresh, metric["refresh"])
 
+    events = RegimeEvents(RiskGate(policy=settings.policy, webhook=settings.webhook,
+                                   state_file=store_file(store).parent / GATE_FILE))
+
     @asynccontextmanager
     async def lifespan(app):
         scheduler = None
         if schedule:
             scheduler = Scheduler(SOURCE_NAMES, downloads.source, clock=clock)
             scheduler.start()
+        watcher = asyncio.create_task(events.watch(reading, settings.watch_seconds))
         yield
+        watcher.cancel()
         if scheduler is not None:  # shutting down: let a download finish its write
             scheduler.stop(SHUTDOWN_WAIT_S)
         if downloads.thread is not None:
@@ -315,8 +337,83 @@ def create_app(settings: ServiceSettings | None = None, *,
                                 status_code=409)
         return JSONResponse({"started": True}, status_code=202)
 
+    @app.get("/v1/events", summary="Server-Sent Events of regime changes")
+    async def stream(request: Request) -> StreamingResponse:
+        queue = events.subscribe()
+
+        async def messages():
+            try:
+                yield _sse("reading", events.state())
+                while not await request.is_disconnected():
+                    try:
+                        event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                    else:
+                        yield _sse("regime_change", event)
+            finally:
+                events.unsubscribe(queue)
+
+        return StreamingResponse(messages(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
     app.state.downloads = downloads
+    app.state.events = events
     return app
+
+
+class RegimeEvents:
+    """The regime as the service last saw it, and the clients to tell when it changes.
+
+    A :class:`signals.RiskGate` with its state in the store's folder (:data:`GATE_FILE`)
+    does the remembering: it posts the webhook on a change and keeps the last regime on
+    disk, so a restart does not announce a regime again that was already announced.
+
+    Parameters
+    ----------
+    gate : signals.RiskGate
+        The gate that holds the regime and posts the webhook.
+    """
+
+    def __init__(self, gate) -> None:
+        self.gate = gate
+        self.queues: set[asyncio.Queue] = set()
+
+    def state(self) -> dict:
+        """The gate's state, as plain values."""
+        return self.gate.to_dict()
+
+    def subscribe(self) -> asyncio.Queue:
+        """A queue that receives every regime change from now on."""
+        queue: asyncio.Queue = asyncio.Queue(maxsize=100)
+        self.queues.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        """Stop sending to `queue`."""
+        self.queues.discard(queue)
+
+    def check(self, live) -> dict | None:
+        """Move the gate with reading `live`; the event when the regime changed, else None."""
+        before = self.gate.regime
+        self.gate.update(live, now=live.as_of)
+        if before is None or self.gate.regime == before:
+            return None
+        event = {"from": before, **self.state()}
+        for queue in list(self.queues):
+            if not queue.full():  # a client that stopped reading loses events, not memory
+                queue.put_nowait(event)
+        return event
+
+    async def watch(self, read, every: float) -> None:
+        """Read the score every `every` seconds and announce regime changes, until cancelled."""
+        while True:
+            await asyncio.get_running_loop().run_in_executor(None, lambda: self.check(read()))
+            await asyncio.sleep(every)
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
 def _authorised(request, token: str) -> bool:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from signals.errors import ConfigError
 
-__all__ = ["HOME_ENV", "Store", "default_store_path"]
+__all__ = ["HOME_ENV", "Store", "default_store_path", "store_file"]
 
 HOME_ENV = "RISKOFF_HOME"
 SCHEMA_VERSION = 1
@@ -100,6 +100,22 @@ def default_store_path() -> Path:
     return Path(user_cache_dir("riskoff")) / "riskoff.sqlite"
 
 
+def store_file(path: str | os.PathLike | None = None) -> Path:
+    """The database file that `path` names: the file itself, or ``riskoff.sqlite`` in a folder.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``.sqlite`` file or a folder; default :func:`default_store_path`.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path).expanduser() if path is not None else default_store_path()
+    return path / "riskoff.sqlite" if path.is_dir() or path.suffix == "" else path
+
+
 def _now_s() -> int:
     return int(time.time())
 
@@ -137,9 +153,7 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 60.0) -> None:
-        path = Path(path).expanduser() if path is not None else default_store_path()
-        if path.is_dir() or path.suffix == "":
-            path = path / "riskoff.sqlite"
+        path = store_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -189,3 +189,48 @@ def test_the_openapi_description_names_every_endpoint(store):
     assert spec["paths"]["/v1/refresh"]["post"]
     params = {p["name"] for p in spec["paths"]["/v1/score/history"]["get"]["parameters"]}
     assert params == {"since", "until", "format"}
+
+
+class MovingClock:
+    """A clock the test moves; the service reads it on every request and watch."""
+
+    def __init__(self, when: str) -> None:
+        self.now = pd.Timestamp(when, tz="UTC")
+
+    def __call__(self) -> pd.Timestamp:
+        return self.now
+
+
+def read_events(lines, count):
+    """The next `count` events from an SSE stream's line iterator, as (name, data) pairs."""
+    events, name = [], None
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: "):]
+        elif line.startswith("data: "):
+            events.append((name, json.loads(line[len("data: "):])))
+            if len(events) == count:
+                return events
+    return events
+
+
+def test_a_regime_change_is_pushed_once_and_not_again_after_a_restart(store, receiver):
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    received = receiver.received
+    clock = MovingClock(FRESH)
+    settings = ServiceSettings(store=str(store.path), webhook=url, watch_seconds=0.05)
+    app = create_app(settings, now=clock)
+    with serving(app) as client, client.stream("GET", "/v1/events") as stream:
+        lines = stream.iter_lines()
+        first = read_events(lines, 1)
+        clock.now = pd.Timestamp(UNWIND, tz="UTC")  # the score crosses into an unwind
+        change = read_events(lines, 1)
+    assert first[0][0] == "reading"
+    name, data = change[0]
+    assert name == "regime_change" and data["regime"] == "unwind" and data["state"] == "risk_off"
+    assert [body["to"] for _, body in received] == ["unwind"]
+    with serving(create_app(settings, now=clock)) as client:  # a restart, same regime
+        state = client.get("/v1/score").json()
+        app_events = client.get("/v1/health")
+    assert state["regime"] == "unwind" and app_events.status_code == 200
+    assert [body["to"] for _, body in received] == ["unwind"]  # announced once

@@ -3,9 +3,7 @@
 import json
 import logging
 import socket
-import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pandas as pd
 import pytest
@@ -158,38 +156,6 @@ def test_every_regime_change_is_logged(base, caplog):
         "risk gate starts risk_on in regime calm, score 50.0, as of 2024-06-03T00:00:00+00:00",
         "risk gate regime calm -> unwind, state risk_on -> risk_off, score 72.5, as of "
         "2024-06-03T02:00:00+00:00"]
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """Records each POST body; answers with the status the server was told to give."""
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((self.headers["Content-Type"], json.loads(body)))
-        self.server.release.wait(timeout=30)
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    server.received, server.status, server.release = [], 204, threading.Event()
-    server.release.set()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=30)
 
 
 def url(server):
