@@ -17,7 +17,7 @@ from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, con
 from backtests.cli.config import config, load_config
 from backtests.cli.data import data
 from backtests.cli.report import report
-from backtests.cli.research import evaluate, sweep_command, walkforward
+from backtests.cli.research import evaluate, study, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
 from backtests.cli.whatif import whatif
 
@@ -60,6 +60,7 @@ riskoff.add_command(data)
 riskoff.add_command(score)
 riskoff.add_command(backtest)
 riskoff.add_command(evaluate)
+riskoff.add_command(study)
 riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)
