@@ -18,7 +18,7 @@ event                definition (on the series' own trading days)
 The days are weekdays (UTC). An event belongs to the first weekday on or after the date
 of its availability time, and the score of a day is the last row available by that day's
 end. Calm days have no event of any kind within 20 weekdays either side. Per kind, the
-report gives the share of event days with the score in its own upper quintile (the 80th
+report gives the share of event days with the score in its own upper quintile (above the 80th
 percentile of the same period's days) against the share on calm days, and a moving-block
 bootstrap interval of the difference (blocks of 21 weekdays, about the protocol's 30
 calendar days). An event whose inputs are not in the data is reported as unavailable.
@@ -156,7 +156,7 @@ def construct_validity(scores, macro, *, start="2005-01-01", end=None,
     daily = np.where(pos >= 0, available.to_numpy()[np.maximum(pos, 0)], np.nan)
     known = ~np.isnan(daily)
     edge = float(np.quantile(daily[known], 0.8)) if known.any() else math.nan
-    top = (daily >= edge) & known
+    top = (daily > edge) & known  # above the 80th percentile: a tie at the edge stays out
     events = event_days(macro)
     flags = {}
     near = np.zeros(len(days), dtype=bool)
