@@ -1,6 +1,7 @@
 """Forward-risk targets, bootstrap intervals, baselines, criteria and the evidence checks."""
 
 import csv
+import html
 import math
 import statistics
 import warnings
@@ -264,3 +265,18 @@ def test_baselines_and_components_on_the_bundled_data(real_macro, bundled_prices
     vol = table[(table["predictor"] == "trailing_vol_30d") & (table["target"] == "vol_30d")]
     assert vol["ic"].iloc[0] > 0.2  # volatility clusters: the bar a score has to clear
     assert vol["partial_ic"].isna().all()  # no partial of the control on itself
+
+
+def test_the_report_shows_the_evidence_and_the_fired_checks(real_scores, bundled_prices):
+    from backtests.report.page import build_report
+
+    btc = bundled_prices["BTC/USDT"]
+    result = evaluate(real_scores, btc, "1d", start="2018-01-01", n_boot=50, validity=False,
+                      warn=False)
+    page = build_report(real_scores, {"BTC/USDT": btc}, evaluation=result).to_html()
+    section = page[page.index('id="evaluation"'):]
+    assert "Rank IC with forward risk, baselines beside" in section
+    assert "Forward risk by score quintile (all = always-long)" in section
+    fired = result.checks.loc[result.checks["fired"], "message"]
+    assert len(fired) and all(html.escape(m) in section for m in fired)
+    assert "Unavailable: vix" in section and "Construct validity" not in section
