@@ -32,7 +32,6 @@ import pandas as pd
 
 from backtests.research.events import (
     EventStudy,
-    bar_count,
     check_index,
     closes,
     drawdown_warnings,
@@ -47,18 +46,8 @@ from backtests.research.events import (
     threshold_sweep,
     window,
 )
-from backtests.research.evidence import (
-    EvidenceWarning,
-    baselines,
-    component_predictors,
-    criterion,
-    evidence_checks,
-    risk_table,
-    target_ics,
-)
+from backtests.research.evidence import EvidenceWarning, evidence_tables
 from backtests.research.intervals import hac_ic, ranks, standardise
-from backtests.research.targets import risk_targets, trailing_volatility
-from backtests.research.validity import construct_validity
 from signals.errors import ConfigError, DataContractError
 from signals.score.align import align_to_bars
 from signals.score.composite import REGIMES, regime_of
@@ -535,10 +524,11 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         "depth": float(depth), "bars": len(close), "scored_bars": int(score.notna().sum()),
         "base_rate": sweep.attrs["base_rate"],
     }
-    pieces = _evidence(scores, score, regime, close, timeframe, start, end, macro=macro,
-                       by=by, control=control, interval=interval, confidence=confidence,
-                       n_boot=n_boot, seed=seed, validity=validity,
-                       validity_start=validity_start, settings=settings)
+    pieces = evidence_tables(scores, score, regime, close, timeframe, start, end,
+                             macro=macro, by=by, control=control, interval=interval,
+                             confidence=confidence, n_boot=n_boot, seed=seed,
+                             validity=validity, validity_start=validity_start,
+                             settings=settings)
     if warn:
         for message in pieces["checks"].loc[pieces["checks"]["fired"], "message"]:
             warnings.warn(f"evaluation: {message}", EvidenceWarning, stacklevel=2)
@@ -554,38 +544,3 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         **pieces,
     )
 
-
-def _evidence(scores, score, regime, close, timeframe, start, end, *, macro, by, control,
-              interval, confidence, n_boot, seed, validity, validity_start,
-              settings) -> dict:
-    """The protocol's evidence for :func:`evaluate` (see its parameters)."""
-    targets = risk_targets(close, timeframe, start=start, end=end)
-    base = baselines(close, timeframe, macro)
-    predictors = pd.concat([score.rename("score"), base], axis=1)
-    if by is not None:
-        predictors = predictors.join(component_predictors(macro, close.index, timeframe,
-                                                          by=by))
-    own = base["trailing_vol_30d"] if control is None else \
-        trailing_volatility(control, timeframe, 30).reindex(close.index)
-    ics = target_ics(predictors, targets, control=own, interval=interval,
-                     confidence=confidence, n_boot=n_boot,
-                     block=bar_count(30, timeframe, "block"), seed=seed)
-    frame = pd.DataFrame({"x": score, "vol_30d": targets["vol_30d"],
-                          "drawdown_30d": targets["drawdown_30d"], "control": own})
-    crit = criterion({settings.get("symbol") or "asset": frame}, confidence=confidence,
-                     n_boot=n_boot, block=bar_count(30, timeframe, "block"), seed=seed)
-    known = score.dropna()
-    keys = pd.Series(pd.qcut(known, 5, labels=False, duplicates="drop") + 1,
-                     index=known.index, name="quantile")
-    by_quantile = risk_table(keys, targets)
-    by_regime = risk_table(regime.rename("regime"), targets)
-    checks = evidence_checks(by_quantile, by_regime, ics, crit)
-    table = None
-    if validity and macro is not None:
-        table = construct_validity(scores, macro, start=validity_start, end=end,
-                                   confidence=confidence, n_boot=n_boot, seed=seed)
-    settings["unavailable"] = dict(base.attrs.get("unavailable", {}))
-    if macro is None:
-        settings["unavailable"]["construct_validity"] = "needs the macro data (macro=)"
-    return {"target_ic": ics, "risk_quantiles": by_quantile, "risk_regimes": by_regime,
-            "criterion": crit, "checks": checks, "validity": table}

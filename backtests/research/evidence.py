@@ -34,6 +34,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from backtests.research.events import bar_count
 from backtests.research.intervals import (
     block_counts,
     hac_ic,
@@ -41,7 +42,8 @@ from backtests.research.intervals import (
     resampled_ranks,
     weighted_corr,
 )
-from backtests.research.targets import RISK_SIGN, trailing_volatility
+from backtests.research.targets import RISK_SIGN, risk_targets, trailing_volatility
+from backtests.research.validity import construct_validity
 from signals.errors import ConfigError, DataContractError
 from signals.score.align import align_to_bars
 from signals.score.standardize import trailing_zscore
@@ -54,6 +56,7 @@ __all__ = [
     "component_predictors",
     "criterion",
     "evidence_checks",
+    "evidence_tables",
     "risk_table",
     "target_ics",
 ]
@@ -280,8 +283,7 @@ def criterion(assets, *, confidence: float = 0.90, n_boot: int = 2000, block: in
            "primary_high": math.nan, "primary_se": math.nan, "incremental": math.nan,
            "incremental_low": math.nan, "incremental_high": math.nan}
     if n >= 30:
-        counts = np.vstack([np.ones((1, n), dtype=np.int64),
-                            block_counts(n, block, n_boot, seed)])
+        counts = np.vstack([np.ones((1, n)), block_counts(n, block, n_boot, seed)])
         primary, incremental = np.zeros(len(counts)), np.zeros(len(counts))
         for frame in frames.values():
             x, vol, dd, ctl = (frame.loc[common, k].to_numpy(dtype="float64")
@@ -436,3 +438,49 @@ def evidence_checks(quantiles: pd.DataFrame, regimes: pd.DataFrame | None,
             + ("; nothing shown beyond what trailing volatility already says"
                if not crit["beats_trailing_vol"] else ""))
     return pd.DataFrame(rows, columns=["check", "fired", "message"])
+
+
+def evidence_tables(scores, score, regime, close, timeframe, start, end, *, macro, by,
+                    control, interval, confidence, n_boot, seed, validity, validity_start,
+                    settings) -> dict:
+    """Every table of the protocol's evidence, for :func:`backtests.evaluate`.
+
+    Parameters are those of :func:`backtests.evaluate`; `score` and `regime` are already on
+    the candles' bars and `close` is cut to the period. `settings` gains ``unavailable``.
+
+    Returns
+    -------
+    dict
+        ``target_ic``, ``risk_quantiles``, ``risk_regimes``, ``criterion``, ``checks``,
+        ``validity`` (None without `macro` or with ``validity=False``).
+    """
+    targets = risk_targets(close, timeframe, start=start, end=end)
+    base = baselines(close, timeframe, macro)
+    predictors = pd.concat([score.rename("score"), base], axis=1)
+    if by is not None:
+        predictors = predictors.join(component_predictors(macro, close.index, timeframe,
+                                                          by=by))
+    own = base["trailing_vol_30d"] if control is None else \
+        trailing_volatility(control, timeframe, 30).reindex(close.index)
+    ics = target_ics(predictors, targets, control=own, interval=interval,
+                     confidence=confidence, n_boot=n_boot,
+                     block=bar_count(30, timeframe, "block"), seed=seed)
+    frame = pd.DataFrame({"x": score, "vol_30d": targets["vol_30d"],
+                          "drawdown_30d": targets["drawdown_30d"], "control": own})
+    crit = criterion({settings.get("symbol") or "asset": frame}, confidence=confidence,
+                     n_boot=n_boot, block=bar_count(30, timeframe, "block"), seed=seed)
+    known = score.dropna()
+    keys = pd.Series(pd.qcut(known, 5, labels=False, duplicates="drop") + 1,
+                     index=known.index, name="quantile")
+    by_quantile = risk_table(keys, targets)
+    by_regime = risk_table(regime.rename("regime"), targets)
+    checks = evidence_checks(by_quantile, by_regime, ics, crit)
+    table = None
+    if validity and macro is not None:
+        table = construct_validity(scores, macro, start=validity_start, end=end,
+                                   confidence=confidence, n_boot=n_boot, seed=seed)
+    settings["unavailable"] = dict(base.attrs.get("unavailable", {}))
+    if macro is None:
+        settings["unavailable"]["construct_validity"] = "needs the macro data (macro=)"
+    return {"target_ic": ics, "risk_quantiles": by_quantile, "risk_regimes": by_regime,
+            "criterion": crit, "checks": checks, "validity": table}

@@ -103,12 +103,13 @@ def resampled_ranks(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def weighted_corr(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Pearson correlation of `a` and `b` (each ``(n_boot, n)``) with weights `w`, per row."""
     total = w.sum(axis=1)
-    ma = (w * a).sum(axis=1) / total
-    mb = (w * b).sum(axis=1) / total
-    da, db = a - ma[:, None], b - mb[:, None]
-    cov = (w * da * db).sum(axis=1)
+    wa, wb = w * a, w * b
+    ma, mb = wa.sum(axis=1) / total, wb.sum(axis=1) / total
+    cov = np.einsum("ij,ij->i", wa, b) - total * ma * mb
+    var_a = np.einsum("ij,ij->i", wa, a) - total * ma * ma
+    var_b = np.einsum("ij,ij->i", wb, b) - total * mb * mb
     with np.errstate(invalid="ignore", divide="ignore"):
-        return cov / np.sqrt((w * da * da).sum(axis=1) * (w * db * db).sum(axis=1))
+        return cov / np.sqrt(var_a * var_b)
 
 
 def spearman(x: np.ndarray, y: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
