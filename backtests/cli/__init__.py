@@ -50,6 +50,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff score --since 2022-09-01 the score over time
       riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
       riskoff evaluate                 does the score carry information?
+      riskoff study --write docs/evidence.md   rerun the research protocol's study
       riskoff whatif --usdjpy -8% --ust10y +60bp
       riskoff report -o riskoff.html   everything in one HTML file
     """
