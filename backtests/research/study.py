@@ -359,6 +359,8 @@ def render_markdown(study: Study, *, command: str = COMMAND) -> str:
     rows = []
     for _, r in study.validity.iterrows():
         if r["event"] == "calm":
+            rows.append([f"`{r['method']}`", r["period"], "calm", "", str(int(r["days"])),
+                         _num(r["share_top"], "{:.0%}"), "", "", ""])
             continue
         rows.append([f"`{r['method']}`", r["period"], r["event"],
                      "yes" if r["available"] else "**unavailable**", str(int(r["days"])),
