@@ -17,7 +17,7 @@ from backtests.cli.common import EXIT_INTERRUPTED, EXIT_USER_ERROR, Context, con
 from backtests.cli.config import config, load_config
 from backtests.cli.data import data
 from backtests.cli.report import report
-from backtests.cli.research import evaluate, sweep_command, walkforward
+from backtests.cli.research import evaluate, study, sweep_command, walkforward
 from backtests.cli.score import check_lookahead, score
 from backtests.cli.serve import serve
 from backtests.cli.whatif import whatif
@@ -51,6 +51,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff score --since 2022-09-01 the score over time
       riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
       riskoff evaluate                 does the score carry information?
+      riskoff study --write docs/evidence.md   rerun the research protocol's study
       riskoff whatif --usdjpy -8% --ust10y +60bp
       riskoff report -o riskoff.html   everything in one HTML file
     """
@@ -61,6 +62,7 @@ riskoff.add_command(data)
 riskoff.add_command(score)
 riskoff.add_command(backtest)
 riskoff.add_command(evaluate)
+riskoff.add_command(study)
 riskoff.add_command(sweep_command)
 riskoff.add_command(walkforward)
 riskoff.add_command(whatif)

@@ -39,7 +39,7 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     window = {"start": since, "end": until}
     result = run(prices if len(prices) > 1 else first, scores, rule=rule, timeframe=timeframe,
                  **window)
-    evaluation = evaluate(scores, first, timeframe, **window)
+    evaluation = evaluate(scores, first, timeframe, macro=macro, warn=False, **window)
     grid = sweep(first, scores, thresholds=range(50, 100, 2), smoothing=(1, 3, 7, 14, 30),
                  timeframe=timeframe, **window)
     shown = {symbol: frame[frame.index >= since] for symbol, frame in prices.items()}

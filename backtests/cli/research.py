@@ -1,4 +1,4 @@
-"""``riskoff evaluate``, ``riskoff sweep`` and ``riskoff walkforward``."""
+"""``riskoff evaluate``, ``riskoff study``, ``riskoff sweep`` and ``riskoff walkforward``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from backtests.cli.backtest import (
     load_inputs,
     save_report,
 )
-from backtests.cli.common import Context, console, print_csv, print_json
+from backtests.cli.common import FORMAT_OPTION, Context, console, print_csv, print_json
 
 
 def parse_grid(text: str, option: str, *, integers: bool = False) -> list:
@@ -34,7 +34,7 @@ def parse_grid(text: str, option: str, *, integers: bool = False) -> list:
 
 _FRACTIONS = {"total_return", "annualized_return", "max_drawdown", "precision", "recall",
               "exposure_time", "mean", "median", "p10", "p90", "share_negative",
-              "mean_drawdown", "worst_drawdown", "overlap"}
+              "mean_drawdown", "worst_drawdown", "overlap", "share_top", "calm_share"}
 
 
 def _cells(column) -> list[str]:
@@ -45,7 +45,7 @@ def _cells(column) -> list[str]:
     if pd.api.types.is_datetime64_any_dtype(column):
         return [f"{v:%Y-%m-%d}" if pd.notna(v) else "" for v in column]
     if pd.api.types.is_integer_dtype(column) or name in ("count", "signals", "events", "hits",
-                                                         "n", "trades", "smoothing"):
+                                                         "n", "trades", "smoothing", "days"):
         return [str(int(v)) if pd.notna(v) else "" for v in column]
     if pd.api.types.is_float_dtype(column):
         percent = name in _FRACTIONS or name.startswith(
@@ -88,36 +88,60 @@ def _one_symbol(prices: dict, command: str):
               help="Drawdown depth that counts as an event (0.20 = 20%).")
 @click.option("--horizons", default="1,3,7,30", show_default=True,
               help="Forward-return horizons in days.")
+@click.option("--by", type=click.Choice(["component", "family"]),
+              help="Also rank each component's (or family's) z-score against the targets.")
+@click.option("--validity/--no-validity", default=True, show_default=True,
+              help="Construct validity on Japan-channel event days (macro history from "
+                   "2005 to --until).")
+@click.option("--n-boot", default=2000, show_default=True,
+              help="Moving-block bootstrap draws of the protocol's criteria.")
 @REPORT_OPTION
 @click.pass_obj
 def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
-             refresh, fmt, threshold, depth, horizons, report) -> None:
-    """Does the score carry information about BTC/ETH? IC, quantiles, events, warnings.
+             refresh, fmt, threshold, depth, horizons, by, validity, n_boot, report) -> None:
+    """Does the score warn of BTC/ETH risk? Forward risk, baselines, checks, validity.
 
-    The score is risk-off, so information shows as a *negative* rank IC with forward
-    returns; intervals respect overlapping windows (Newey-West).
+    The score is risk-off: information shows as a *positive* rank IC with forward
+    volatility, drawdown depth and tail events and a *negative* one with forward returns,
+    beside the baselines (trailing volatility, VIX when present, a USD/JPY-only score).
+    Intervals respect overlapping windows (Newey-West; the protocol's criteria use a
+    moving-block bootstrap). Checks that fire are printed as warnings.
 
     \b
     Examples:
       riskoff evaluate
       riskoff evaluate --symbol ETH/USDT --since 2020-01-01 --horizons 1,7,30
-      riskoff evaluate --until 2021-12-31 --format json     # in-sample only
+      riskoff evaluate --by family --until 2020-12-31     # the protocol's choice period
+      riskoff evaluate --until 2021-12-31 --format json
     """
     from backtests.research.evaluate import evaluate as run_evaluation
 
-    _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
-                                           refresh, weights_file)
+    macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
+                                               refresh, weights_file)
     days = tuple(int(d) for d in parse_grid(horizons, "--horizons", integers=True))
+    if n_boot < 2:
+        raise click.BadParameter(f"{n_boot} is too few; use e.g. 2000", param_hint="--n-boot")
     result = run_evaluation(scores, _one_symbol(prices, "evaluate"), timeframe, horizons=days,
-                            start=since, end=until, threshold=threshold, depth=depth)
+                            start=since, end=until, threshold=threshold, depth=depth,
+                            macro=macro, by=by, validity=validity, n_boot=n_boot, warn=False)
     if report:
         save_report(report, scores, prices, notes, evaluation=result)
+    validity_table = None if result.validity is None else result.validity.reset_index()
     if fmt == "json":
         print_json({"summary": result.summary(), "ic": _records(result.ic),
                     "quantiles": _records(result.quantiles.reset_index()),
                     "regimes": _records(result.regimes.reset_index()),
                     "threshold_sweep": _records(result.threshold_sweep),
-                    "warnings": _records(result.warnings), "notes": notes})
+                    "warnings": _records(result.warnings),
+                    "target_ic": _records(result.target_ic),
+                    "risk_quantiles": _records(result.risk_quantiles.reset_index()),
+                    "risk_regimes": _records(result.risk_regimes.reset_index()),
+                    "criterion": result.criterion,
+                    "checks": _records(result.checks),
+                    "construct_validity": None if validity_table is None
+                    else _records(validity_table),
+                    "unavailable": result.settings.get("unavailable", {}),
+                    "notes": notes})
         return
     if fmt == "csv":
         print_csv(result.ic)
@@ -134,6 +158,33 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     console().print(f"{int(warned['warned'].sum()) if len(warned) else 0} of {len(warned)} "
                     f"drawdowns deeper than {depth:.0%} were preceded by a score >= {threshold:g}",
                     highlight=False)
+    _print_evidence(result, validity_table)
+
+
+def _print_evidence(result, validity_table) -> None:
+    """The protocol's evidence of `result` (an Evaluation) as tables and warnings."""
+    _print_frame(result.target_ic, "rank IC with forward risk (risk targets: positive = "
+                 "informative; returns: negative), baselines beside, Newey-West intervals")
+    table = result.risk_quantiles
+    longest = [c for c in table.columns if c == "count" or c.endswith("_30d")]
+    _print_frame(table[longest or list(table.columns)].reset_index(), "forward risk by score "
+                 "quintile (all = always-long on the same days; every horizon in --format json)")
+    crit = result.criterion
+    if crit:
+        console().print(
+            f"primary criterion {crit['primary']:+.3f} [{crit['primary_low']:+.3f}, "
+            f"{crit['primary_high']:+.3f}], after trailing volatility {crit['incremental']:+.3f} "
+            f"[{crit['incremental_low']:+.3f}, {crit['incremental_high']:+.3f}] "
+            f"({crit['confidence']:.0%} block bootstrap, {crit['n']} days)", highlight=False)
+    if validity_table is not None:
+        shown = validity_table.drop(columns=["definition"])
+        _print_frame(shown, "construct validity: share of event days with the score in its "
+                     "upper quintile, against calm days")
+    for key, reason in result.settings.get("unavailable", {}).items():
+        console().print(f"unavailable: {key}: {reason}", highlight=False)
+    err = console(stderr=True)
+    for message in result.checks.loc[result.checks["fired"], "message"]:
+        err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 @click.command("sweep")
@@ -227,3 +278,54 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
     _print_frame(result.splits[columns], "windows: chosen in-sample, judged out-of-sample")
     _print_frame(result.summary().reset_index(), "mean in-sample against out-of-sample")
     _print_stats(result.stats, "the chained out-of-sample equity against buy-and-hold")
+
+
+@click.command()
+@click.option("--write", "path", type=click.Path(dir_okay=False),
+              help="Write the evidence tables (Markdown) to this file, e.g. docs/evidence.md.")
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
+              help="Saved publisher files read on top of the bundled macro data (e.g. the "
+                   "VIX); the candles stay the bundled ones.")
+@click.option("--n-boot", default=2000, show_default=True, help="Bootstrap draws.")
+@click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--no-components", is_flag=True, help="Skip the family and component rows.")
+@FORMAT_OPTION
+@click.pass_obj
+def study(ctx: Context, path, data_dir, n_boot, seed, no_components, fmt) -> None:
+    """Rerun the research protocol's study from the bundled data; regenerate the evidence.
+
+    Every candidate method that ``risk_off_score`` offers, the baselines, each family and
+    component, BTC and ETH daily, the choice period (to 2020-12-31) and the confirmation
+    period (2021-2023) side by side (docs/research_protocol.md).
+
+    \b
+    Examples:
+      riskoff study --write docs/evidence.md
+      riskoff study --format json > study.json
+    """
+    from backtests.research.study import COMMAND, render_markdown, run_study
+
+    if n_boot < 2:
+        raise click.BadParameter(f"{n_boot} is too few; use e.g. 2000", param_hint="--n-boot")
+    result = run_study(data_dir=data_dir, n_boot=n_boot, seed=seed,
+                       components=not no_components)
+    if path:
+        from pathlib import Path
+
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_markdown(result, command=COMMAND) + "\n", encoding="utf-8")
+        console(stderr=True).print(f"evidence: {target}", highlight=False)
+    if fmt == "json":
+        print_json({"methods": result.methods, "criteria": _records(result.criteria),
+                    "ics": _records(result.ics), "quantiles": _records(result.quantiles),
+                    "validity": _records(result.validity), "checks": _records(result.checks),
+                    "data": result.data})
+        return
+    if fmt == "csv":
+        print_csv(result.criteria)
+        return
+    shown = result.criteria[["period", "predictor", "kind", "primary", "primary_low",
+                             "primary_high", "incremental", "carries_information"]]
+    _print_frame(shown, "the protocol's primary criterion, BTC and ETH together "
+                 "(choice period, then confirmation)")

@@ -140,6 +140,45 @@ def _data_section(macro) -> Section:
                    body=body)
 
 
+def _evidence_html(evaluation) -> str:
+    """The research protocol's evidence of an Evaluation: forward risk, checks, validity."""
+    parts = []
+    checks = getattr(evaluation, "checks", None)
+    if checks is not None and len(checks):
+        fired = checks.loc[checks["fired"], "message"]
+        parts.append("<h3>Checks: evidence against the risk-off reading</h3>")
+        parts.append("".join(f'<p class="note">{html.escape(m)}</p>' for m in fired)
+                     or "<p>No check fired.</p>")
+    crit = getattr(evaluation, "criterion", None) or {}
+    if crit:
+        parts.append(f"<p>Primary criterion (mean rank IC with 30-day volatility and "
+                     f"drawdown depth): <b>{crit['primary']:+.3f}</b>, "
+                     f"{crit['confidence']:.0%} interval [{crit['primary_low']:+.3f}, "
+                     f"{crit['primary_high']:+.3f}]; after trailing volatility "
+                     f"{crit['incremental']:+.3f} [{crit['incremental_low']:+.3f}, "
+                     f"{crit['incremental_high']:+.3f}] (moving-block bootstrap, "
+                     f"{crit['n']} days).</p>")
+    ics = getattr(evaluation, "target_ic", None)
+    if ics is not None:
+        parts.append("<h3>Rank IC with forward risk, baselines beside (risk targets: "
+                     "positive = the score warns; returns: negative)</h3>")
+        parts.append(_table(ics, index=False))
+    risk = getattr(evaluation, "risk_quantiles", None)
+    if risk is not None:
+        percents = tuple(c for c in risk.columns if str(c).startswith("mean_"))
+        parts.append("<h3>Forward risk by score quintile (all = always-long)</h3>")
+        parts.append(_table(risk, percent=percents))
+    validity = getattr(evaluation, "validity", None)
+    if validity is not None:
+        parts.append("<h3>Construct validity: the score's upper quintile on Japan-channel "
+                     "event days, against calm days</h3>")
+        parts.append(_table(validity, percent=("share_top", "calm_share")))
+    missing = (getattr(evaluation, "settings", None) or {}).get("unavailable", {})
+    parts += [f'<p class="note">Unavailable: {html.escape(k)}: {html.escape(v)}</p>'
+              for k, v in missing.items()]
+    return "".join(parts)
+
+
 def build_report(
     scores: pd.DataFrame,
     prices: dict[str, pd.DataFrame],
@@ -207,7 +246,7 @@ def build_report(
                 "<h3>Forward returns by regime</h3>" +
                 _table(evaluation.regimes, percent=percents) +
                 "<h3>Risk-off calls against drawdowns</h3>" +
-                _table(evaluation.threshold_sweep, index=False))
+                _table(evaluation.threshold_sweep, index=False) + _evidence_html(evaluation))
         sections.append(Section("evaluation", "Does the score carry information?",
                                 charts.events_chart(study.paths, study.mean_path,
                                                     evaluation.settings.get("threshold",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -45,13 +46,16 @@ from backtests.research.events import (
     threshold_sweep,
     window,
 )
+from backtests.research.evidence import EvidenceWarning, evidence_tables
+from backtests.research.intervals import hac_ic, ranks, standardise
 from signals.errors import ConfigError, DataContractError
 from signals.score.align import align_to_bars
 from signals.score.composite import REGIMES, regime_of
 
-__all__ = ["Evaluation", "EventStudy", "drawdown_warnings", "evaluate", "event_study",
-           "forward_max_drawdown", "forward_returns", "hit_rate", "quantile_table", "rank_ic",
-           "regime_table", "threshold_crossings", "threshold_sweep"]
+__all__ = ["Evaluation", "EventStudy", "EvidenceWarning", "drawdown_warnings", "evaluate",
+           "event_study", "forward_max_drawdown", "forward_returns", "hit_rate",
+           "quantile_table", "rank_ic", "regime_table", "threshold_crossings",
+           "threshold_sweep"]
 
 METHODS = ("newey_west", "block_bootstrap", "iid")
 DEFAULT_THRESHOLDS = (50.0, 55.0, 60.0, 62.5, 65.0, 70.0, 75.0, 80.0)
@@ -85,35 +89,6 @@ def _horizon_bars(forward: pd.DataFrame) -> dict:
     return out
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Average ranks along axis 0 (ties share their mean rank), as float64."""
-    return pd.DataFrame(values).rank(axis=0, method="average").to_numpy()
-
-
-def _standardise(values: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (values - values.mean(axis=0)) / values.std(axis=0)
-
-
-def _hac_ic(x: np.ndarray, y: np.ndarray, lags: int) -> tuple[float, float, int]:
-    """Spearman IC of `y` on `x` (NaN pairs skipped) and its Bartlett-HAC standard error."""
-    valid = ~np.isnan(x) & ~np.isnan(y)
-    n = int(valid.sum())
-    if n < 3:
-        return math.nan, math.nan, n
-    both = _standardise(_ranks(np.column_stack([x[valid], y[valid]])))
-    zx, zy = both[:, 0], both[:, 1]
-    if not np.isfinite(both).all():  # a constant score or outcome
-        return math.nan, math.nan, n
-    ic = float(zx @ zy / n)  # slope of the standardised regression = Spearman's rho
-    u = np.zeros(len(x))
-    u[valid] = zx * (zy - ic * zx)  # kept in time order, zero where a pair is missing
-    s = u @ u
-    for lag in range(1, min(lags, len(u) - 1) + 1):
-        s += 2.0 * (1.0 - lag / (lags + 1.0)) * (u[lag:] @ u[:-lag])
-    return ic, math.sqrt(max(s, 0.0)) / n, n
-
-
 def _bootstrap_ics(x: np.ndarray, y: np.ndarray, block: int, n_boot: int,
                    rng: np.random.Generator) -> np.ndarray:
     """Spearman IC of `n_boot` moving-block resamples of the pairs (x, y)."""
@@ -126,7 +101,7 @@ def _bootstrap_ics(x: np.ndarray, y: np.ndarray, block: int, n_boot: int,
         size = min(chunk, n_boot - first)
         starts = rng.integers(0, n - block + 1, size=(size, blocks))
         index = (starts[:, :, None] + np.arange(block)).reshape(size, -1)[:, :n].T
-        zx, zy = _standardise(_ranks(x[index])), _standardise(_ranks(y[index]))
+        zx, zy = standardise(ranks(x[index])), standardise(ranks(y[index]))
         out[first:first + size] = (zx * zy).mean(axis=0)
     return out
 
@@ -190,7 +165,7 @@ def rank_ic(score, forward, *, method: str = "newey_west", confidence: float = 0
     for column in forward.columns:
         y = forward[column].to_numpy(dtype="float64", na_value=np.nan)
         lags = 0 if method == "iid" else bars[column]
-        ic, se, n = _hac_ic(s, y, lags)
+        ic, se, n = hac_ic(s, y, lags)
         low = high = t = math.nan
         if method == "block_bootstrap" and not math.isnan(ic):
             valid = ~np.isnan(s) & ~np.isnan(y)
@@ -349,6 +324,21 @@ class Evaluation:
         First and last bar open time evaluated.
     settings : dict
         Symbol, timeframe, horizons, threshold, depth, bar counts.
+    target_ic : pd.DataFrame
+        :func:`backtests.research.evidence.target_ics`: the score, the baselines and
+        (with ``by=``) each component or family against every protocol target; positive
+        with risk targets = informative.
+    risk_quantiles, risk_regimes : pd.DataFrame
+        :func:`backtests.research.evidence.risk_table` by score quintile and by regime,
+        with the ``all`` row (always-long on the same bars).
+    criterion : dict
+        :func:`backtests.research.evidence.criterion`: the protocol's primary and
+        incremental criteria for the score, with bootstrap intervals.
+    checks : pd.DataFrame
+        :func:`backtests.research.evidence.evidence_checks`; ``fired`` rows contradict the
+        risk-off reading (each also raised as an :class:`EvidenceWarning`).
+    validity : pd.DataFrame or None
+        :func:`backtests.research.validity.construct_validity` (needs ``macro``).
     """
 
     ic: pd.DataFrame
@@ -359,6 +349,12 @@ class Evaluation:
     threshold_sweep: pd.DataFrame
     period: tuple
     settings: dict = field(default_factory=dict)
+    target_ic: pd.DataFrame | None = None
+    risk_quantiles: pd.DataFrame | None = None
+    risk_regimes: pd.DataFrame | None = None
+    criterion: dict = field(default_factory=dict)
+    checks: pd.DataFrame | None = None
+    validity: pd.DataFrame | None = None
 
     def summary(self) -> dict:
         """A short, JSON-friendly digest for a command line.
@@ -394,6 +390,9 @@ class Evaluation:
             "hit_rate": hit_rate(self.warnings),
             "median_lead_days": float(warned["lead_days"].median()) if len(warned)
             else math.nan,
+            "criterion": dict(self.criterion),
+            "contradictions": [] if self.checks is None
+            else list(self.checks.loc[self.checks["fired"], "message"]),
         }
 
     def _repr_html_(self) -> str:
@@ -424,13 +423,29 @@ class Evaluation:
             f"{hit_rate(self.warnings):.0%})</h4>", table(self.warnings),
             "<h4>Threshold sweep</h4>", table(self.threshold_sweep),
         ]
+        if self.target_ic is not None:
+            parts += ["<h4>Rank IC with forward risk (positive = informative for risk "
+                      "targets), baselines beside</h4>", table(self.target_ic),
+                      "<h4>Forward risk by score quintile</h4>", table(self.risk_quantiles),
+                      "<h4>Checks</h4>", table(self.checks)]
+        if self.validity is not None:
+            parts += ["<h4>Construct validity</h4>", table(self.validity)]
         return "\n".join(parts)
 
 
 def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=None,
              end=None, threshold: float = 70.0, depth: float = 0.20,
-             thresholds=DEFAULT_THRESHOLDS) -> Evaluation:
+             thresholds=DEFAULT_THRESHOLDS, macro=None, by: str | None = None,
+             control=None, interval: str = "newey_west", confidence: float = 0.90,
+             n_boot: int = 2000, seed: int = 0, validity: bool = True,
+             validity_start="2005-01-01", warn: bool = True) -> Evaluation:
     """Put the scores on the candles and build every table of this module.
+
+    Beside the return tables it builds the research protocol's evidence
+    (docs/research_protocol.md): rank ICs with forward volatility, drawdown depth and tail
+    events, the baselines on the same rows, the primary and incremental criteria, the
+    checks that fire when the evidence contradicts the score, and (with `macro`) the
+    construct-validity table.
 
     Parameters
     ----------
@@ -452,6 +467,27 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         Drawdown depth (fraction) of the warning episodes and of the sweep's events.
     thresholds : sequence of float
         Score levels of the threshold sweep.
+    macro : MacroData or mapping, optional
+        The macro data behind `scores`: for the VIX and USD/JPY baselines, ``by=`` and the
+        construct-validity table. Without it those are left out (said in ``settings``).
+    by : {"component", "family"}, optional
+        Also rank each component's (or family's) z-score against the targets.
+    control : pd.DataFrame or pd.Series, optional
+        Candles (or closes) whose trailing 30-day volatility is the incremental criterion's
+        control; default the evaluated asset's own.
+    interval : {"newey_west", "block_bootstrap"}
+        Interval of the per-target ICs (the criteria always use the block bootstrap).
+    confidence : float
+        Coverage of the evidence intervals; the protocol's 0.90.
+    n_boot, seed : int
+        Moving-block bootstrap draws and seed (blocks of 30 days).
+    validity : bool
+        Build the construct-validity table (needs `macro`).
+    validity_start : str or Timestamp
+        First day of the construct-validity period (the protocol's 2005); it ends at
+        `end`.
+    warn : bool
+        Raise each fired check as an :class:`EvidenceWarning`.
 
     Returns
     -------
@@ -488,6 +524,14 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         "depth": float(depth), "bars": len(close), "scored_bars": int(score.notna().sum()),
         "base_rate": sweep.attrs["base_rate"],
     }
+    pieces = evidence_tables(scores, score, regime, close, timeframe, start, end,
+                             macro=macro, by=by, control=control, interval=interval,
+                             confidence=confidence, n_boot=n_boot, seed=seed,
+                             validity=validity, validity_start=validity_start,
+                             settings=settings)
+    if warn:
+        for message in pieces["checks"].loc[pieces["checks"]["fired"], "message"]:
+            warnings.warn(f"evaluation: {message}", EvidenceWarning, stacklevel=2)
     return Evaluation(
         ic=rank_ic(score, forward),
         quantiles=quantile_table(score, forward, drawdown),
@@ -497,4 +541,6 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         threshold_sweep=sweep,
         period=(close.index[0], close.index[-1]),
         settings=settings,
+        **pieces,
     )
+

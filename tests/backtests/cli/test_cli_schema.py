@@ -24,7 +24,9 @@ def documented() -> dict[str, list[str]]:
 ARGS = {"whatif": ["--usdjpy", "-8%", "--symbol", "BTC/USDT", "--k", "5"],
         "sweep": ["--thresholds", "60,70", "--smoothing", "1"],
         "walkforward": ["--thresholds", "60,70", "--smoothing", "1"],
-        "data update": ["--source", "fred", "--no-prices"]}
+        "data update": ["--source", "fred", "--no-prices"],
+        "evaluate": ["--n-boot", "100"],
+        "study": ["--n-boot", "20", "--no-components"]}
 
 
 @pytest.mark.parametrize("command", list(documented()))

@@ -442,7 +442,7 @@ def test_evaluate_on_the_bundled_btc_and_the_real_score(real):
     assert all(np.isfinite(v) for v in summary["ic"].values())
     assert 0 <= summary["hit_rate"] <= 1
     page = result._repr_html_()
-    assert page.count("<table") == 6 and "BTC/USDT" in page
+    assert page.count("<table") == 9 and "BTC/USDT" in page  # 6 return tables + 3 of risk
 
 
 def test_evaluate_a_period_uses_fewer_bars(real):
