@@ -3,6 +3,7 @@
 Endpoints (all JSON unless said otherwise; times are ISO 8601 UTC):
 
 =========================  ===================================================================
+``GET /``                  the dashboard (:mod:`backtests.service.dashboard`), HTML
 ``GET /v1/score``          the live reading, the object of :func:`signals.latest` (score,
                            regime, coverage, contributions, each input's age, stale/degraded,
                            the policy's decision)
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 import pandas as pd
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -52,6 +53,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from backtests.service.dashboard import dashboard_html
 from backtests.service.schedule import Scheduler
 from signals.bots.gate import RiskGate
 from signals.data.store import Store, store_file
@@ -264,6 +266,10 @@ def create_app(settings: ServiceSettings | None = None, *,
         metric["requests"].labels(route, str(response.status_code)).inc()
         return response
 
+    @app.get("/", summary="The dashboard", response_class=HTMLResponse)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(dashboard_html(reading().to_dict(), _history(store, None, None)))
+
     @app.get("/v1/score", summary="The live reading")
     def score() -> dict:
         return reading().to_dict()
@@ -272,7 +278,7 @@ def create_app(settings: ServiceSettings | None = None, *,
     def history(since: str | None = Query(None, description="first time, UTC"),
                 until: str | None = Query(None, description="last time, UTC"),
                 fmt: str = Query("json", alias="format", pattern="^(json|csv)$")):
-        rows = _history(store, since, until)
+        rows = _history(store, since, until)[["score", "regime", "coverage"]]
         if fmt == "csv":
             buffer = io.StringIO()
             rows.to_csv(buffer)
@@ -422,7 +428,7 @@ def _authorised(request, token: str) -> bool:
 
 
 def _history(store: str | None, since, until) -> pd.DataFrame:
-    """Score, regime and coverage rows of the store between `since` and `until` (UTC)."""
+    """The score rows of the store between `since` and `until` (UTC), contributions too."""
     import warnings
 
     import signals
@@ -433,6 +439,5 @@ def _history(store: str | None, since, until) -> pd.DataFrame:
         raise ConfigError(f"since={since} is after until={until}; swap them")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        scores = signals.risk_off_score(signals.load_macro(store=Store(store)), start=start,
-                                        end=end)
-    return scores[["score", "regime", "coverage"]]
+        return signals.risk_off_score(signals.load_macro(store=Store(store)), start=start,
+                                      end=end)

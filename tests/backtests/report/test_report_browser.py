@@ -5,14 +5,11 @@ under CI, so a missing browser can never pass silently).
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-CHROMIUM = shutil.which("chromium")
-DRIVER = shutil.which("chromedriver")
 CHARTS = ("score", "contributions", "backtest", "evaluation", "sweep")
 
 
@@ -24,28 +21,6 @@ def report_file(tmp_path_factory):
                     str(folder / "report.html"), "--png-dir", str(folder / "png")],
                    check=True, env=env, capture_output=True, timeout=600)
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM and DRIVER):
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Debian's chromium and chromium-driver (.ci/run installs "
-                        "them)")
-        pytest.skip("needs Debian's chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def test_every_chart_renders_and_the_page_logs_no_error(report_file, browser):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 from contextlib import contextmanager
 
@@ -234,3 +235,35 @@ def test_a_regime_change_is_pushed_once_and_not_again_after_a_restart(store, rec
         app_events = client.get("/v1/health")
     assert state["regime"] == "unwind" and app_events.status_code == 200
     assert [body["to"] for _, body in received] == ["unwind"]  # announced once
+
+
+def test_the_dashboard_page_has_the_reading_the_chart_and_the_tables(store):
+    with serving(app_at(store, UNWIND)) as http:
+        page = http.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    reading = signals.latest(store=store, now=UNWIND)
+    assert f"{reading.score:.1f} (unwind)" in text
+    assert '<section id="chart"><svg' in text and 'id="parts"' in text and 'id="inputs"' in text
+    assert "<script src" not in text  # self-contained: nothing loaded from elsewhere
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', text)
+
+
+def test_the_dashboard_in_headless_chromium(store, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with serving(app_at(store, UNWIND)) as http:
+        browser.get(str(http.base_url) + "/")
+        WebDriverWait(browser, 30).until(
+            lambda driver: driver.execute_script("return document.body.dataset.updated"))
+        rows = browser.execute_script(
+            "return document.getElementById('parts').tBodies[0].rows.length")
+        size = browser.execute_script(
+            "const r = document.querySelector('#chart svg').getBoundingClientRect();"
+            "return [r.width, r.height];")
+        headline = browser.find_element("id", "score").text
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert rows == len(signals.Weights.default())
+    assert size[0] > 500 and size[1] > 100
+    assert headline.endswith("(unwind)")
+    assert errors == []
