@@ -76,3 +76,24 @@ def test_the_research_notebook_runs_on_a_real_kernel(tmp_path, monkeypatch):
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("Sharpe Ratio" in h for h in html)  # the backtest displayed itself
     assert any("image/png" in o.get("data", {}) for o in outputs)  # charts were drawn
+
+
+def test_the_deployment_files_run_options_riskoff_serve_has():
+    """The systemd unit's and the Dockerfile's commands parse as `riskoff serve` options."""
+    import shlex
+
+    from backtests.cli.serve import serve
+
+    unit = (EXAMPLES / "deploy" / "riskoff.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    docker = (EXAMPLES / "deploy" / "Dockerfile").read_text()
+    cmd = next(line for line in docker.splitlines() if line.startswith("CMD "))
+    for command in (exec_start.partition("=")[2], cmd.split("exec ")[1].rstrip('"]')):
+        words = shlex.split(command)
+        args = words[words.index("serve") + 1:]
+        context = serve.make_context("serve", args)
+        assert context.params["port"] == 8765
+    for line in docker.splitlines():
+        if line.startswith("COPY "):
+            for name in line.split()[1:-1]:
+                assert (ROOT / name).exists(), name
