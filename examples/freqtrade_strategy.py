@@ -5,13 +5,23 @@ Out when the risk-off score reaches 70, back once it calms below 55.
 Copy it into ``user_data/strategies/`` (riskoff installed beside freqtrade) and run e.g.
 ``freqtrade backtesting --strategy RiskOffStrategy --timeframe 1d``. The macro data are
 loaded in ``bot_start`` and refreshed in ``bot_loop_start`` (live and dry-run: hourly, from
-the network, falling back to the store); every candle sees only the score available at its
-close (``signals.freqtrade.add_risk_off``).
+the network, falling back to the store), both through ``use_macro``; every candle sees only
+the score available at its close (``signals.freqtrade.add_risk_off``).
+
+Lookahead has two sides here, and each has its check:
+
+- the candle side (indicators from the candles): ``freqtrade lookahead-analysis
+  --strategy RiskOffStrategy`` cuts the candles and compares;
+- the macro side (the ``riskoff_*`` columns): freqtrade's analysis never cuts the macro
+  data (the score is computed once, in ``bot_start``), so it cannot see a macro leak.
+  ``signals.freqtrade.check_macro_lookahead(RiskOffStrategy(config), candles)`` cuts the
+  macro data at many times, feeding each cut through ``use_macro``, and compares.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -40,7 +50,7 @@ class RiskOffStrategy(IStrategy):
     def bot_start(self, **kwargs) -> None:
         """Load the macro data and compute the score once."""
         self._refreshed_at = datetime.min
-        self._scores = self._score(refresh=False)
+        self.use_macro(self._load(refresh=False))
 
     def bot_loop_start(self, current_time: datetime, **kwargs) -> None:
         """In live and dry-run, refresh the macro data from the network at most hourly."""
@@ -49,13 +59,23 @@ class RiskOffStrategy(IStrategy):
         if current_time.replace(tzinfo=None) - self._refreshed_at < self.refresh_every:
             return
         self._refreshed_at = current_time.replace(tzinfo=None)
-        self._scores = self._score(refresh=True)
+        self.use_macro(self._load(refresh=True))
 
     @staticmethod
-    def _score(refresh: bool) -> pd.DataFrame:
+    def _load(refresh: bool) -> signals.MacroData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # bundled data and failed refreshes: the store is used
-            return signals.risk_off_score(signals.load_macro(refresh=refresh))
+            return signals.load_macro(refresh=refresh)
+
+    def use_macro(self, macro: Mapping[str, pd.Series]) -> None:
+        """The one way macro data come in: compute the score the candles will see.
+
+        ``check_macro_lookahead`` calls it with the data cut at many times; anything the
+        strategy derives from macro data belongs here, so that the check covers it.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # components with no data count as missing
+            self._scores = signals.risk_off_score(macro)
 
     def populate_indicators(self, dataframe: pd.DataFrame, metadata: dict) -> pd.DataFrame:
         """The score, its regime and two components, as of each candle's close."""

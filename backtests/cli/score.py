@@ -159,18 +159,24 @@ def _print_reading(result: dict, quiet: bool) -> None:
 @click.option("--cutoffs", default=25, show_default=True, help="How many cut-off times.")
 @click.option("--since", metavar="DATE", default="2010-01-01", show_default=True,
               help="Use the data from DATE (shorter is faster).")
+@click.option("--pair", default="BTC/USDT", show_default=True,
+              help="A freqtrade strategy's candles: this pair at its timeframe.")
 @click.pass_obj
-def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
+def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, pair) -> None:
     """Check that your own signal never uses data published after each row.
 
     TARGET is ``package.module:function`` or ``path/to/file.py:function``; the function
     takes the macro data (a mapping of name to Series, as ``signals.load_macro()`` gives)
-    and returns a Series or DataFrame indexed by time. Exit code 3 when a row changes.
+    and returns a Series or DataFrame indexed by time. TARGET can also be a freqtrade
+    strategy class with a ``use_macro`` method: its macro side is checked on --pair's
+    candles (``signals.freqtrade.check_macro_lookahead``; ``freqtrade lookahead-analysis``
+    checks the candle side). Exit code 3 when a row changes.
 
     \b
     Examples:
       riskoff check-lookahead my_signals.py:steep_jgb
       riskoff check-lookahead mypackage.signals:carry_stress --cutoffs 50
+      riskoff check-lookahead user_data/strategies/my_strategy.py:MyStrategy
     """
     from signals.score.lookahead import check_lookahead as check
     from signals.times import to_utc
@@ -179,7 +185,10 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
     macro, _, _ = _load(ctx, data_dir, False)
     start = to_utc(since, "--since")
     data = {name: s[s.index >= start] for name, s in macro.items()}
-    report = check(func, data, cutoffs=cutoffs)
+    if isinstance(func, type) and hasattr(func, "use_macro"):
+        report = _check_strategy(ctx, func, data, pair, cutoffs)
+    else:
+        report = check(func, data, cutoffs=cutoffs)
     out = console()
     if report.ok:
         out.print(f"[green]ok[/green]: {target} gave the same past at all {len(report.cutoffs)} "
@@ -188,6 +197,17 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
     out.print(f"[red]lookahead[/red]: {report!r}", highlight=False)
     out.print(report.violations.head(20).to_string(index=False), highlight=False)
     sys.exit(EXIT_LOOKAHEAD)
+
+
+def _check_strategy(ctx: Context, strategy_class: type, data, pair: str, cutoffs: int):
+    """The macro-side check of a freqtrade strategy class on `pair`'s candles."""
+    from backtests.candles.prices import load_prices
+    from signals.freqtrade import check_macro_lookahead
+
+    strategy = strategy_class({})
+    candles = load_prices(pair, strategy.timeframe, store=ctx.store())
+    frame = candles.rename_axis("date").reset_index()
+    return check_macro_lookahead(strategy, frame, data, pair=pair, cutoffs=cutoffs)
 
 
 def _import_target(target: str):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
 
 from signals.errors import DataContractError
 
@@ -30,7 +31,8 @@ class LookaheadReport:
     violations : pd.DataFrame
         One row per (cut-off, time, column) whose value differs: ``cutoff``, ``time``,
         ``column``, ``full`` (value on all data), ``truncated`` (value on data to the
-        cut-off). Empty when the signal is honest.
+        cut-off; for a text or categorical column, codes shared by both runs). Empty when
+        the signal is honest.
     """
 
     cutoffs: tuple[pd.Timestamp, ...]
@@ -81,15 +83,30 @@ def _as_frame(result) -> pd.DataFrame:
                             f"{type(result).__name__}")
 
 
-def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda c: c.cat.codes.where(c.notna()) if isinstance(
-        c.dtype, pd.CategoricalDtype) else pd.to_numeric(c, errors="coerce"))
+def _comparable(expected: pd.DataFrame, got: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Both frames as float arrays, with text and categories as codes shared by both.
+
+    Numbers and times compare as numbers; any other column (a regime label, a tag) as codes
+    taken over both frames together, so that a changed label counts too.
+    """
+    a = np.empty(expected.shape, dtype="float64")
+    b = np.empty(got.shape, dtype="float64")
+    for j, name in enumerate(expected.columns):
+        left, right = expected[name], got[name]
+        if is_numeric_dtype(left) or is_datetime64_any_dtype(left):
+            a[:, j] = pd.to_numeric(left, errors="coerce").to_numpy(dtype="float64")
+            b[:, j] = pd.to_numeric(right, errors="coerce").to_numpy(dtype="float64")
+        else:
+            codes, _ = pd.factorize(pd.concat([left.astype(object), right.astype(object)]))
+            codes = np.where(codes < 0, np.nan, codes)
+            a[:, j], b[:, j] = codes[:len(left)], codes[len(left):]
+    return a, b
 
 
 def _differences(full: pd.DataFrame, part: pd.DataFrame, cutoff, rtol, atol) -> pd.DataFrame:
-    expected = _numeric(full.loc[full.index <= cutoff])
-    got = _numeric(part.reindex(index=expected.index, columns=expected.columns))
-    a, b = expected.to_numpy(dtype="float64"), got.to_numpy(dtype="float64")
+    expected = full.loc[full.index <= cutoff]
+    got = part.reindex(index=expected.index, columns=expected.columns)
+    a, b = _comparable(expected, got)
     same = (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=rtol, atol=atol)
     rows, cols = np.nonzero(~same)
     return pd.DataFrame({"cutoff": cutoff, "time": expected.index[rows],

@@ -4,6 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from backtests.cli import main, riskoff
+from tests import ROOT
 
 
 def run(*args):
@@ -86,3 +87,27 @@ def test_check_lookahead_on_a_users_own_signal(tmp_path, code, exit_code, says):
 def test_check_lookahead_with_a_bad_target(tmp_path):
     result = CliRunner().invoke(riskoff, ["check-lookahead", "nowhere.py:f"])
     assert result.exit_code == 2 and "cannot import" in result.output
+
+
+LEAK_JGB = """
+
+class LeakyRiskOffStrategy(RiskOffStrategy):
+    def use_macro(self, macro):
+        leaked = dict(macro)
+        jgb = macro["jgb_10y"]
+        leaked["jgb_10y"] = jgb.set_axis(jgb.index - pd.Timedelta(days=1))
+        super().use_macro(leaked)
+"""
+
+
+@pytest.mark.parametrize(("name", "exit_code", "says"), [("RiskOffStrategy", 0, "ok"),
+                                                          ("LeakyRiskOffStrategy", 3,
+                                                           "riskoff_jgb_10y_rise")])
+def test_check_lookahead_on_a_freqtrade_strategys_macro_side(tmp_path, name, exit_code, says):
+    pytest.importorskip("freqtrade", reason="freqtrade is in the test extras")
+    path = tmp_path / "strategy.py"
+    path.write_text((ROOT / "examples" / "freqtrade_strategy.py").read_text() + LEAK_JGB)
+    result = CliRunner().invoke(riskoff, ["check-lookahead", f"{path}:{name}", "--cutoffs", "8",
+                                          "--since", "2012-01-01", "--pair", "BTC/USDT"])
+    assert result.exit_code == exit_code, result.output
+    assert says in result.stdout

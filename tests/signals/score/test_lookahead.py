@@ -31,3 +31,14 @@ def test_mappings_of_series_are_cut_together():
     data = {"a": series(), "b": series() * 2}
     report = check_lookahead(lambda d: d["a"] + d["b"].rolling(3).max(), data)
     assert report.ok
+
+
+def test_a_changed_text_label_counts_as_lookahead():
+    def labelled(s):
+        return pd.DataFrame({"value": s, "label": (s.shift(-1) > 150).map({True: "high",
+                                                                          False: "low"})})
+
+    report = check_lookahead(labelled, series(), cutoffs=[pd.Timestamp("2020-05-30", tz="UTC")])
+    # 30 May holds 150: only the next value, 151 (cut off), makes it "high"
+    assert list(report.violations["column"]) == ["label"]
+    assert report.violations["time"].iloc[0] == pd.Timestamp("2020-05-30", tz="UTC")
