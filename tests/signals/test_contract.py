@@ -1,9 +1,10 @@
 """Contract tests for every public signal and for the composite.
 
 For each registered component (the built-in ones and any plug-in) and for
-``risk_off_score``: cutting the input at many times leaves all earlier outputs identical;
-changing the future leaves the past identical; warm-up is NaN and then values stay
-defined; inputs are not mutated; dtype, name and index are as documented.
+``risk_off_score`` with every aggregation method: cutting the input at many times leaves
+all earlier outputs identical; changing the future leaves the past identical; warm-up is
+NaN and then values stay defined; inputs are not mutated; dtype, name and index are as
+documented.
 """
 
 import numpy as np
@@ -11,9 +12,33 @@ import pandas as pd
 import pytest
 
 import signals
+from signals.data.bundled import BUNDLED_DIR
 from signals.families.registry import components
+from signals.score import METHODS
+from signals.score.learned import tail_event_labels
 
 NAMES = list(components())
+
+
+@pytest.fixture(scope="module")
+def btc_labels() -> pd.Series:
+    """The BTC 30-day tail event from the bundled daily candles, indexed by when known."""
+    raw = pd.read_csv(BUNDLED_DIR / "crypto" / "binance_BTCUSDT_1d.csv")
+    candles = raw.set_index(pd.to_datetime(raw["open_time"], unit="ms", utc=True))
+    return tail_event_labels(candles)
+
+
+def scorer(method):
+    """``risk_off_score`` by `method` as a function of one mapping (labels under "labels")."""
+    def score(data):
+        macro = {name: series for name, series in data.items() if name != "labels"}
+        extra = {"labels": data["labels"]} if method == "learned" else {}
+        return signals.risk_off_score(macro, method=method, **extra)
+    return score
+
+
+def with_labels(macro, labels, method):
+    return {**macro, "labels": labels} if method == "learned" else dict(macro)
 
 
 def inputs_of(component, macro):
@@ -83,16 +108,25 @@ def test_output_shape_warm_up_and_inputs_untouched(name, recent_macro):
     assert valid[first:].all(), "values must stay defined after the warm-up"
 
 
-def test_the_composite_never_looks_ahead(recent_macro):
-    report = signals.check_lookahead(signals.risk_off_score, recent_macro, cutoffs=10)
+@pytest.mark.parametrize("method", METHODS)
+def test_the_composite_never_looks_ahead(method, recent_macro, btc_labels):
+    data = with_labels(recent_macro, btc_labels, method)
+    report = signals.check_lookahead(scorer(method), data, cutoffs=8)
     assert report.ok, report
 
 
-def test_the_composite_past_ignores_a_changed_future(recent_macro):
+@pytest.mark.parametrize("method", METHODS)
+def test_the_composite_past_ignores_a_changed_future(method, recent_macro, btc_labels):
     when = pd.Timestamp("2021-03-31", tz="UTC")
-    before = signals.risk_off_score(recent_macro)
-    after = signals.risk_off_score(perturbed_after(recent_macro, when))
+    before = scorer(method)(with_labels(recent_macro, btc_labels, method))
+    changed = perturbed_after(recent_macro, when)
+    flipped = btc_labels.where(btc_labels.index <= when, 1.0 - btc_labels)  # every later label
+    after = scorer(method)(with_labels(changed, flipped, method))
+    assert before["score"][before.index <= when].notna().sum() > 100
     pd.testing.assert_frame_equal(before[before.index <= when], after[after.index <= when])
+    later = before.index[before.index > when + pd.Timedelta(days=400)]
+    both = pd.concat([before["score"], after["score"]], axis=1).reindex(later).dropna()
+    assert not np.allclose(both.iloc[:, 0], both.iloc[:, 1])  # the future moved
 
 
 def test_the_composite_shape(full_macro):
