@@ -41,12 +41,13 @@ from signals.errors import ConfigError, DataContractError
 from signals.families.registry import Component, get_component
 from signals.score.methods import METHODS, get_method
 from signals.score.methods import family_weights as family_weights_of
-from signals.score.panel import build_panel
+from signals.score.panel import Panel, build_panel
 from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
 
-__all__ = ["METHODS", "REGIMES", "component_readings", "regime_of", "risk_off_score"]
+__all__ = ["METHODS", "REGIMES", "component_readings", "regime_of", "risk_off_score",
+           "score_panel"]
 
 #: (regime, lowest score) in increasing order.
 REGIMES: tuple[tuple[str, float], ...] = (("calm", 0.0), ("watch", 55.0), ("stress", 62.5),
@@ -142,6 +143,48 @@ def component_readings(
     return out
 
 
+def score_panel(
+    macro=None,
+    *,
+    components: list[str],
+    params: Mapping[str, Mapping] | None = None,
+    cap: float = 3.0,
+    readings: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[Panel, dict[str, tuple[Component, pd.Series]]]:
+    """The components' z-scores on one timeline (:class:`signals.score.panel.Panel`).
+
+    Parameters
+    ----------
+    macro, params, cap
+        As in :func:`risk_off_score`.
+    components : list of str
+        The panel's columns, in order.
+    readings : mapping, optional
+        ``{name: DataFrame(raw, z)}`` already computed (:func:`component_readings`), e.g.
+        shared by the combinations of a sweep; `macro` and `params` are then not read.
+
+    Returns
+    -------
+    panel : Panel
+    zs : dict
+        ``{name: (component, z)}`` of the components with data.
+    """
+    if readings is None:
+        readings = component_readings(macro, components=components, params=params, cap=cap)
+    zs: dict[str, tuple[Component, pd.Series]] = {}
+    for name in components:
+        if name not in readings:
+            continue
+        z = readings[name]["z"].dropna()
+        z.index = z.index.as_unit("ns")  # compared as int64 nanoseconds
+        if len(z):
+            zs[name] = (get_component(name), z)
+    if not zs:
+        raise DataContractError("no component has enough history for a score; pass longer "
+                                "series (daily components need about a year)")
+    return build_panel(zs, components), zs
+
+
 def risk_off_score(
     macro=None,
     *,
@@ -221,19 +264,9 @@ def risk_off_score(
         options["labels"] = check_labels(labels)
         options["horizon"] = pd.Timedelta(label_horizon)
     weights = _as_weights(weights)
-    readings = component_readings(macro, components=list(weights), params=params, cap=cap)
-    zs: dict[str, tuple[Component, pd.Series]] = {}
-    for name, frame in readings.items():
-        z = frame["z"].dropna()
-        z.index = z.index.as_unit("ns")  # compared as int64 nanoseconds
-        if len(z):
-            zs[name] = (get_component(name), z)
-    missing = [name for name in weights if name not in zs]
-    if not zs:
-        raise DataContractError("no component has enough history for a score; pass longer "
-                                "series (daily components need about a year)")
     names = list(weights)
-    panel = build_panel(zs, names)
+    panel, zs = score_panel(macro, components=names, params=params, cap=cap)
+    missing = [name for name in weights if name not in zs]
     w = np.array([weights[name] for name in names])
     coverage = (panel.fresh @ w) / w.sum()
     result = function(panel, w, cap=cap, **options)

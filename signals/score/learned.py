@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from signals.errors import ConfigError, DataContractError
-from signals.score.methods import MethodResult, proportional, refit_spans
+from signals.score.aggregate import MethodResult, proportional, refit_spans
 from signals.score.panel import Panel
 
 __all__ = ["LEARNED_C", "learned", "logistic_l2", "tail_event_labels"]

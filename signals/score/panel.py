@@ -34,7 +34,7 @@ import pandas as pd
 
 from signals.families.registry import Component
 
-__all__ = ["FADE_STEPS", "Panel", "build_panel"]
+__all__ = ["FADE_STEPS", "Panel", "build_panel", "row_times"]
 
 #: Daily steps over which a stale component's last z-score fades to 0.
 FADE_STEPS = 30
@@ -94,6 +94,17 @@ def _expiries(times: np.ndarray, max_age: int) -> np.ndarray:
     return np.append(times[gaps], times[-1]) + max_age
 
 
+def row_times(component: Component, z: pd.Series) -> np.ndarray:
+    """Times (int64 ns, sorted, unique) at which `component` changes a score row.
+
+    Its new z-scores, its expiries and each daily step of their fades: between two of these
+    times nothing about the component changes.
+    """
+    expiries = _expiries(z.index.asi8, component.max_age.value)
+    steps = [expiries + k * _DAY for k in range(FADE_STEPS + 1)]
+    return np.unique(np.concatenate([z.index.asi8, *steps]))
+
+
 def _asof(z: pd.Series, times: np.ndarray,
           max_age: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Last z as of each time (int64 ns), its fade factor and whether it is fresh."""
@@ -126,11 +137,7 @@ def build_panel(zs: dict[str, tuple[Component, pd.Series]], names: list[str]) ->
     -------
     Panel
     """
-    stamps = [z.index.asi8 for _, z in zs.values()]
-    for component, z in zs.values():
-        expiries = _expiries(z.index.asi8, component.max_age.value)
-        stamps += [expiries + k * _DAY for k in range(FADE_STEPS + 1)]
-    times = np.unique(np.concatenate(stamps))
+    times = np.unique(np.concatenate([row_times(c, z) for c, z in zs.values()]))
     z_matrix = np.full((len(times), len(names)), np.nan)
     fade = np.full((len(times), len(names)), np.nan)
     fresh = np.zeros((len(times), len(names)), dtype=bool)

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from signals.score.methods import MethodResult, month_starts, proportional, refit_spans
+from signals.score.aggregate import MethodResult, month_starts, proportional, refit_spans
 from signals.score.panel import Panel
 
 __all__ = ["TURBULENCE_WINDOW", "chi2_cdf", "ledoit_wolf", "turbulence"]
