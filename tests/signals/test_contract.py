@@ -141,3 +141,31 @@ def test_the_composite_shape(full_macro):
     assert scores["score"].dtype == "float64"
     valid = scores["score"].dropna()
     assert valid.between(0, 100).all() and len(valid) > 5000
+
+
+def on_candle_close(times: pd.DatetimeIndex, hours: int) -> np.ndarray:
+    """Whether each time is exactly the close of a candle of `hours` hours (UTC)."""
+    return (times.as_unit("ns").asi8 % pd.Timedelta(hours=hours).value) == 0
+
+
+def test_no_bundled_macro_value_becomes_available_at_a_4h_or_daily_candle_close(bundled_macro):
+    for name, series in bundled_macro.items():
+        hits = series.index[on_candle_close(series.index, 4)]
+        assert hits.empty, f"{name}: {len(hits)} values at a 4h close, first {hits[:1]}"
+
+
+def test_no_availability_rule_lands_on_a_4h_or_daily_candle_close():
+    from signals.sources import cboe, cftc, fred, mof, tic, treasury, yahoo
+
+    days = pd.date_range("2000-01-01", "2025-12-31", freq="D")  # every weekday and DST rule
+    rules = {"mof": mof.available_at, "treasury": treasury.available_at,
+             "cboe": cboe.available_at, "tic": tic.available_at}
+    rules |= {f"fred {code}": (lambda d, c=code: fred.available_at(c, d))
+              for code in fred.SERIES}
+    rules |= {f"yahoo {symbol}": (lambda d, s=symbol: yahoo.available_at(s, d))
+              for symbol in yahoo.TICKERS}
+    tuesdays = days[days.day_of_week == 1]
+    rules["cftc"] = lambda _: cftc.available_at(tuesdays[tuesdays >= "2006-01-01"])
+    for name, rule in rules.items():
+        stamps = rule(days)
+        assert not on_candle_close(stamps, 4).any(), name
