@@ -359,8 +359,7 @@ def _fast_grid(prices, macro, combos, levels, run_options) -> list[dict]:
     from backtests.engine.metrics import periods_per_year
     from backtests.engine.run import _window, infer_timeframe
     from signals.families.registry import components as registered
-    from signals.score.composite import _as_macro, component_readings, score_panel
-    from signals.score.weights import Weights
+    from signals.score.composite import _as_macro, _as_weights, component_readings, score_panel
     from signals.times import timeframe_to_timedelta
 
     execution = run_options.get("execution", "open")
@@ -371,7 +370,7 @@ def _fast_grid(prices, macro, combos, levels, run_options) -> list[dict]:
         or infer_timeframe(candles.index)
     closes = (candles.index + timeframe_to_timedelta(timeframe)).as_unit("ns").asi8
     cost = (run_options.get("fee_bps", 10.0) + run_options.get("slippage_bps", 5.0)) / 10_000
-    sets = {i: Weights(w) if w is not None else Weights.default() for i, w, _ in combos}
+    sets = {i: _as_weights(w) for i, w, _ in combos}
     names = [name for name in registered() if any(name in w for w in sets.values())]
     macro = _as_macro(macro)
     cache: dict = {}
