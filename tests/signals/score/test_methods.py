@@ -38,14 +38,14 @@ def test_contributions_add_up_to_the_score_minus_50(method, every_method):
     assert scores.attrs["method"] == method
 
 
-def test_family_counts_four_views_of_usdjpy_once(every_method):
+def test_family_members_share_their_family_weight_equally(every_method, bundled_macro):
     scores = every_method["family"]
     yen = ["yen_rally", "usdjpy_drawdown", "yen_vol_ratio"]
     valid = scores[yen].notna().all(axis=1)
     row = scores[valid].iloc[-1]
     # yen family weight 0.23 shared equally by its three started components, so each
     # contribution is 50 · (0.23 / 3) · z / 3 over the started weight: equal z, equal parts
-    readings = signals.component_readings(components=yen)
+    readings = signals.component_readings(bundled_macro, components=yen)
     z = {n: readings[n]["z"].dropna().asof(row.name) for n in yen}
     ratios = [row[n] / z[n] for n in yen]
     np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
