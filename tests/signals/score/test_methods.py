@@ -129,3 +129,76 @@ def test_logistic_l2_solves_its_own_first_order_conditions():
     gradient = design.T @ (p - y) + np.r_[0.0, beta[1:]]
     np.testing.assert_allclose(gradient, 0.0, atol=1e-8)
     assert beta[1] > 0 > beta[2]
+
+
+def synthetic_panel():
+    """Two daily components with correlated z-scores, every day for four years."""
+    from signals.families.registry import get_component
+    from signals.score.panel import build_panel
+
+    days = pd.date_range("2010-01-01 22:00", periods=4 * 365, freq="D", tz="UTC").as_unit("ns")
+    rng = np.random.default_rng(5)
+    common = rng.normal(size=len(days))
+    a = pd.Series(np.clip(common + 0.5 * rng.normal(size=len(days)), -3, 3), index=days)
+    b = pd.Series(np.clip(0.6 * common + rng.normal(size=len(days)), -3, 3), index=days)
+    zs = {"yen_rally": (get_component("yen_rally"), a),
+          "jgb_10y_rise": (get_component("jgb_10y_rise"), b)}
+    return build_panel(zs, ["yen_rally", "jgb_10y_rise"]), a, b
+
+
+def test_turbulence_of_a_row_by_hand():
+    from signals.score.turbulence import turbulence
+
+    panel, a, b = synthetic_panel()
+    result = turbulence(panel, np.array([1.0, 1.0]), cap=3.0)
+    when = pd.Timestamp("2013-06-15 22:00", tz="UTC")
+    row = int(np.searchsorted(panel.times, when.value))
+    month = pd.Timestamp("2013-06-01", tz="UTC")
+    window = (a.index >= month - pd.Timedelta(days=730)) & (a.index < month)  # two years
+    x = np.column_stack([a[window], b[window]])
+    covariance, _ = ledoit_wolf(x)
+    deviation = np.array([a[when], b[when]]) - x.mean(axis=0)
+    distance = deviation @ np.linalg.solve(covariance, deviation)
+    assert result.score[row] == pytest.approx(100 * (1 - np.exp(-distance / 2)))  # k = 2
+    terms = deviation * np.linalg.solve(covariance, deviation)
+    np.testing.assert_allclose(result.contributions[row],
+                               (result.score[row] - 50) * terms / distance)
+
+
+def test_pca_loadings_by_hand():
+    from signals.score.methods import pca
+
+    panel, a, b = synthetic_panel()
+    result = pca(panel, np.array([1.0, 1.0]), cap=3.0)
+    month = pd.Timestamp("2013-06-01", tz="UTC")
+    x = np.column_stack([a[a.index < month], b[b.index < month]])
+    vector = np.linalg.eigh(np.cov(x, rowvar=False))[1][:, -1]
+    vector = vector if vector.sum() > 0 else -vector
+    np.testing.assert_allclose(result.fits.loc[month], vector)
+    when = pd.Timestamp("2013-06-15 22:00", tz="UTC")
+    row = int(np.searchsorted(panel.times, when.value))
+    expected = 50 + 50 * (vector @ [a[when], b[when]]) / (3 * np.abs(vector).sum())
+    assert result.score[row] == pytest.approx(expected)
+
+
+def test_learned_fits_on_labels_known_by_each_first_of_january():
+    from signals.score.learned import learned
+
+    panel, a, b = synthetic_panel()
+    decisions = pd.date_range("2010-02-01", "2013-11-30", freq="D", tz="UTC")
+    rng = np.random.default_rng(9)
+    events = (a.asof(decisions).to_numpy() + rng.normal(size=len(decisions)) > 1).astype(float)
+    horizon = pd.Timedelta(days=30)
+    labels = pd.Series(events, index=decisions + horizon)
+    result = learned(panel, np.array([1.0, 1.0]), cap=3.0, labels=labels, horizon=horizon)
+    refit = pd.Timestamp("2013-01-01", tz="UTC")
+    known = labels.index <= refit  # labels decided up to 2012-12-02 only
+    x = np.column_stack([a.asof(decisions[known]), b.asof(decisions[known])])
+    beta = logistic_l2(x, events[known])
+    np.testing.assert_allclose(result.fits.loc[refit].to_numpy(), beta)
+    # the first label is known on 2010-03-03: on 2012-01-01 that is not yet two years
+    assert result.fits.index[0] == refit
+    when = pd.Timestamp("2013-06-15 22:00", tz="UTC")
+    row = int(np.searchsorted(panel.times, when.value))
+    assert result.score[row] == pytest.approx(
+        100 / (1 + np.exp(-(beta[1] * a[when] + beta[2] * b[when]))))
