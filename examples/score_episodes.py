@@ -18,7 +18,7 @@ EPISODES = [
     ("2022-09-21", "eve of the first yen intervention since 1998"),
     ("2022-09-27", "the intervention week published"),
     ("2022-12-20 12:00", "BoJ widens the 10Y band (before MOF publishes)"),
-    ("2022-12-21 01:00", "MOF's 10Y jump available"),
+    ("2022-12-21 02:00", "MOF's 10Y jump available"),
     ("2022-12-28", "the yen's week published (H.10)"),
 ]
 

@@ -6,8 +6,11 @@ curve, so memory grows with the candles, not with candles × combinations. Its n
 equal :func:`backtests.run` with the same settings (a test holds them to 1e-10).
 
 :func:`grid_sweep` varies what the score is made of (component weights, component
-parameters); each combination recomputes the score, so it runs on an executor: local
-processes by default, or a Dask cluster when given its scheduler address.
+parameters). Changing weights does not change the component z-scores, so with a
+long/flat threshold rule every weight set is scored by one matrix product over cached
+z-scores (:func:`weight_set_scores`) and backtested by one compiled loop; other rules
+recompute each score on an executor: local processes by default, or a Dask cluster when
+given its scheduler address.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from numba import njit
 from backtests.engine.kernel import EXECUTIONS, check_candles, trade
 from signals.errors import ConfigError
 
-__all__ = ["SWEEP_METRICS", "grid_sweep", "make_executor", "sweep"]
+__all__ = ["SWEEP_METRICS", "grid_sweep", "make_executor", "sweep", "weight_set_scores"]
 
 #: Columns of a sweep's result besides its parameters.
 SWEEP_METRICS = ("total_return", "annualized_return", "sharpe", "max_drawdown", "calmar",
@@ -122,6 +125,90 @@ def _grid(open_, close, score, windows, thresholds, band, cost, at_open,
             _one(open_, close, smooth, thresholds[j], thresholds[j] - band, cost, at_open, ppy,
                  out[i, j])
     return out
+
+
+@njit(cache=True)
+def _batch(open_, close, scores, exit_above, reenter_below, cost, at_open,
+           ppy):  # pragma: no cover
+    """The threshold rule on each column of `scores` (candles x sets): metrics per set."""
+    out = np.empty((scores.shape[1], 9))
+    for m in range(scores.shape[1]):
+        _one(open_, close, np.ascontiguousarray(scores[:, m]), exit_above, reenter_below,
+             cost, at_open, ppy, out[m])
+    return out
+
+
+@njit(cache=True)
+def _last_rows(row_times, owners, closes, weights):  # pragma: no cover
+    """Time (ns) of each set's last own score row at or before each close (min if none).
+
+    `row_times` are the sorted times of every component's rows, `owners` the component of
+    each; a set owns the rows of the components it weighs above 0.
+    """
+    n_sets = weights.shape[1]
+    out = np.full((closes.shape[0], n_sets), np.iinfo(np.int64).min)
+    last = np.full(weights.shape[0], np.iinfo(np.int64).min)
+    i = 0
+    for b in range(closes.shape[0]):
+        while i < row_times.shape[0] and row_times[i] <= closes[b]:
+            last[owners[i]] = row_times[i]
+            i += 1
+        for m in range(n_sets):
+            best = np.iinfo(np.int64).min
+            for k in range(weights.shape[0]):
+                if weights[k, m] > 0 and last[k] > best:
+                    best = last[k]
+            out[b, m] = best
+    return out
+
+
+def weight_set_scores(panel, zs, weights: np.ndarray, closes: np.ndarray, *, cap: float = 3.0,
+                      min_coverage: float = 0.5, max_age="10D") -> np.ndarray:
+    """The default (``mean``) score of many weight sets at candle closes, from one panel.
+
+    Changing weights does not change the z-scores: each set's score is ``50 + (E w) /
+    (S w)`` with ``E`` the panel's ``50 · fade · z / cap`` and ``S`` its started flags, NaN
+    where the fresh weight ``(F w) / Σw`` is below `min_coverage`, exactly as
+    :func:`signals.risk_off_score` computes it (:mod:`signals.score.panel`). A candle sees
+    the set's last own row at its close (a row of a component the set weighs), and nothing
+    older than `max_age`, as :func:`signals.align_to_bars` does.
+
+    Parameters
+    ----------
+    panel : signals.score.panel.Panel
+        From :func:`signals.score.composite.score_panel`, over every component any set
+        weighs.
+    zs : dict
+        Its ``{name: (component, z)}``.
+    weights : np.ndarray
+        ``(components, sets)``, in the panel's column order, >= 0.
+    closes : np.ndarray
+        Candle close times, int64 nanoseconds, increasing.
+
+    Returns
+    -------
+    np.ndarray
+        ``(candles, sets)`` scores, 0-100 or NaN.
+    """
+    from signals.score.panel import row_times
+
+    pos = np.searchsorted(panel.times, closes, side="right") - 1
+    rows = np.maximum(pos, 0)
+    numerator = (50.0 / cap) * panel.effective[rows] @ weights
+    started = panel.started[rows].astype("float64") @ weights
+    fresh = panel.fresh[rows].astype("float64") @ weights / weights.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where((started > 0) & (fresh >= min_coverage),
+                          50.0 + numerator / started, np.nan)
+    times = [(row_times(c, z), panel.names.index(name)) for name, (c, z) in zs.items()]
+    stamps = np.concatenate([t for t, _ in times])
+    owners = np.concatenate([np.full(len(t), k) for t, k in times])
+    order = np.argsort(stamps, kind="stable")
+    last = _last_rows(stamps[order], owners[order], closes, weights)
+    usable = (pos[:, None] >= 0) & (last > np.iinfo(np.int64).min)
+    if max_age is not None:
+        usable &= closes[:, None] - last < pd.Timedelta(max_age).value
+    return np.where(usable, scores, np.nan)
 
 
 def sweep(
@@ -245,6 +332,78 @@ def _run_chunk(prices, macro, rule, combos, run_options) -> list[dict]:
     return rows
 
 
+#: ``backtests.run`` options the fast path of :func:`grid_sweep` reproduces.
+_FAST_OPTIONS = {"fee_bps", "slippage_bps", "execution", "start", "end", "timeframe",
+                 "max_age", "initial_cash"}
+
+
+def _fast_rule(rule, run_options):
+    """The (exit, re-enter) levels when `rule` is a plain long/flat threshold, else None."""
+    from backtests.engine.rules import Threshold, parse_rule
+
+    rule = parse_rule(rule) if isinstance(rule, str) else rule
+    if not isinstance(rule, Threshold) or rule.risk_on != 1.0 or rule.risk_off != 0.0 \
+            or rule.smoothing != 1 or not set(run_options) <= _FAST_OPTIONS \
+            or isinstance(run_options.get("start"), dict):
+        return None
+    reenter = rule.exit_above if rule.reenter_below is None else rule.reenter_below
+    return rule.exit_above, reenter
+
+
+def _fast_grid(prices, macro, combos, levels, run_options) -> list[dict]:
+    """Every combination from cached z-scores: one panel per parameter set, one batch each.
+
+    Each component's reading is computed once per distinct parameter set of that
+    component, and shared by every combination that uses it.
+    """
+    from backtests.engine.metrics import periods_per_year
+    from backtests.engine.run import _window, infer_timeframe
+    from signals.families.registry import components as registered
+    from signals.score.composite import _as_macro, _as_weights, component_readings, score_panel
+    from signals.times import timeframe_to_timedelta
+
+    execution = run_options.get("execution", "open")
+    if execution not in EXECUTIONS:
+        raise ConfigError(f"execution must be 'open' or 'close'; got {execution!r}")
+    candles = check_candles(_window(prices, run_options.get("start"), run_options.get("end")))
+    timeframe = run_options.get("timeframe") or candles.attrs.get("timeframe") \
+        or infer_timeframe(candles.index)
+    closes = (candles.index + timeframe_to_timedelta(timeframe)).as_unit("ns").asi8
+    cost = (run_options.get("fee_bps", 10.0) + run_options.get("slippage_bps", 5.0)) / 10_000
+    sets = {i: _as_weights(w) for i, w, _ in combos}
+    names = [name for name in registered() if any(name in w for w in sets.values())]
+    macro = _as_macro(macro)
+    cache: dict = {}
+    rows: list[dict] = []
+    by_params: dict[int, list] = {}
+    for number, _, params in combos:
+        by_params.setdefault(id(params), []).append((number, params))
+    for group in by_params.values():
+        params = dict(group[0][1] or {})
+        readings = {}
+        for name in names:
+            key = (name, repr(sorted(params.get(name, {}).items())))
+            if key not in cache:
+                cache[key] = component_readings(macro, components=[name], params={
+                    name: params[name]} if name in params else None).get(name)
+            if cache[key] is not None:
+                readings[name] = cache[key]
+        panel, zs = score_panel(components=names, readings=readings)
+        matrix = np.array([[sets[number].get(name, 0.0) for number, _ in group]
+                           for name in names])
+        scores = weight_set_scores(panel, zs, matrix, closes,
+                                   max_age=run_options.get("max_age", "10D"))
+        metrics = _batch(candles["open"].to_numpy(np.float64),
+                         candles["close"].to_numpy(np.float64), scores, float(levels[0]),
+                         float(levels[1]), cost, execution == "open",
+                         periods_per_year(timeframe))
+        for (number, _), values in zip(group, metrics, strict=True):
+            rows.append({"combination": number, "return": values[0], "sharpe": values[2],
+                         "max_drawdown": values[3], "calmar": values[4],
+                         "trades": int(values[5]), "exposure_time": values[6]})
+    return rows
+
+
 def grid_sweep(
     prices: pd.DataFrame,
     macro,
@@ -255,9 +414,17 @@ def grid_sweep(
     executor=None,
     progress: bool = False,
     chunks: int | None = None,
+    fast: bool = True,
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every combination of score weights and component parameters.
+
+    With a long/flat threshold rule (``"threshold:70"``, ``"threshold:70:55"``) the
+    combinations are evaluated in one process from cached z-scores: each component's
+    reading is computed once per parameter set, every weight set's score is one matrix
+    product, and one compiled loop backtests them all (the results equal one
+    :func:`backtests.run` per combination; benchmarks/RESULTS.md has the timing). Other
+    rules score and backtest each combination on the executor.
 
     Parameters
     ----------
@@ -279,6 +446,9 @@ def grid_sweep(
         Show a progress bar (rich).
     chunks : int, optional
         How many tasks to split the combinations into (default: 4 per worker core).
+    fast : bool
+        ``False`` scores and backtests every combination separately on the executor even
+        when the fast path applies (to check it, or to spread a huge grid over a cluster).
     **run_options
         Passed to :func:`backtests.run` (fees, execution, start, end, ...).
 
@@ -290,6 +460,10 @@ def grid_sweep(
     combos = [(i, w, p) for i, (w, p) in enumerate(itertools.product(weights, params))]
     if not combos:
         raise ConfigError("grid_sweep needs at least one weights and one params entry")
+    levels = _fast_rule(rule, run_options) if fast else None
+    if levels is not None:
+        rows = _fast_grid(prices, macro, combos, levels, run_options)
+        return _table(rows, combos)
     pool, close = make_executor(executor)
     size = chunks or 4 * (os.cpu_count() or 1)
     parts = [combos[k::size] for k in range(min(size, len(combos)))]
@@ -307,6 +481,10 @@ def grid_sweep(
             rows.extend(future.result())
     finally:
         close()
+    return _table(rows, combos)
+
+
+def _table(rows: list[dict], combos: list) -> pd.DataFrame:
     frame = pd.DataFrame(rows).sort_values("combination", ignore_index=True)
     frame.insert(1, "weights", [combos[i][1] for i in frame["combination"]])
     frame.insert(2, "params", [combos[i][2] for i in frame["combination"]])

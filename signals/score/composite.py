@@ -6,14 +6,18 @@ How a score is made, at every time something changes:
    its own calendar by the component's rule (:func:`signals.score.standardize.standardize`:
    a trailing z-score, or a level's long-history percentile in z-score units), capped at
    ``±cap``.
-2. A component counts while its last z-score is younger than its ``max_age`` (10 days for
-   daily series, 21 for weekly, 75 for monthly); a missing or stale one drops out and the
-   others are reweighted. When the weight still counting (``coverage``) falls below
-   ``min_coverage`` of all the weight, the score is NaN: never a made-up number.
-3. ``score = 50 + Σ contribution`` with ``contribution_i = 50 · (w_i / Σ w_active) ·
-   z_i / cap``: 50 is an ordinary day, 100 every component at its cap on the risk-off side,
-   0 all at the risk-on cap. Contributions are in score points, so a row reads as
-   "50 + 12 from the yen rally + 9 from the 10Y JGB + ...".
+2. A component is fresh while its last z-score is younger than its ``max_age`` (10 days
+   for daily series, 21 for weekly, 75 for monthly). A stale one is not dropped and the
+   others are not reweighted: its last reading fades to 0 in daily steps over 30 days
+   while its weight is held (:mod:`signals.score.panel`), so a reading going stale never
+   jumps the score. ``coverage`` is the share of all the weight whose reading is fresh;
+   below ``min_coverage`` the score is NaN: never a made-up number.
+3. The z-scores are combined by the chosen ``method`` (:mod:`signals.score.methods`). The
+   default ``mean``: ``score = 50 + Σ contribution`` with ``contribution_i = 50 · (w_i /
+   Σ w_started) · fade_i · z_i / cap``: 50 is an ordinary day, 100 every component at its
+   cap on the risk-off side, 0 all at the risk-on cap. Contributions are in score points
+   for every method, so a row reads as "50 + 12 from the yen rally + 9 from the 10Y JGB
+   + ...".
 4. Regimes by score (:data:`REGIMES`): ``calm`` below 55, ``watch`` from 55, ``stress``
    from 62.5, ``unwind`` from 70. 50 is an ordinary day by construction; on the bundled
    history 1995-2023 these levels mark about the top 18%, 3.5% and 0.7% of readings
@@ -21,8 +25,8 @@ How a score is made, at every time something changes:
    not fitted to any episode.
 
 Rows are indexed by availability time (UTC): the score at a time uses only values that
-were available then. Rows are added when a component's last reading expires, so a row's
-score is valid until the next row.
+were available then. Rows are added when a component's last reading expires and at each
+step of its fade, so a row's score is valid until the next row.
 """
 
 from __future__ import annotations
@@ -35,11 +39,15 @@ import pandas as pd
 
 from signals.errors import ConfigError, DataContractError
 from signals.families.registry import Component, get_component
+from signals.score.methods import METHODS, get_method
+from signals.score.methods import family_weights as family_weights_of
+from signals.score.panel import Panel, build_panel
 from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
 
-__all__ = ["REGIMES", "component_readings", "regime_of", "risk_off_score"]
+__all__ = ["METHODS", "REGIMES", "component_readings", "regime_of", "risk_off_score",
+           "score_panel"]
 
 #: (regime, lowest score) in increasing order.
 REGIMES: tuple[tuple[str, float], ...] = (("calm", 0.0), ("watch", 55.0), ("stress", 62.5),
@@ -135,29 +143,56 @@ def component_readings(
     return out
 
 
-def _expiries(times: np.ndarray, max_age: int) -> np.ndarray:
-    """When readings go stale with no newer one before: after gaps, and after the last."""
-    gaps = np.flatnonzero(np.diff(times) >= max_age)
-    return np.append(times[gaps], times[-1]) + max_age
+def score_panel(
+    macro=None,
+    *,
+    components: list[str],
+    params: Mapping[str, Mapping] | None = None,
+    cap: float = 3.0,
+    readings: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[Panel, dict[str, tuple[Component, pd.Series]]]:
+    """The components' z-scores on one timeline (:class:`signals.score.panel.Panel`).
 
+    Parameters
+    ----------
+    macro, params, cap
+        As in :func:`risk_off_score`.
+    components : list of str
+        The panel's columns, in order.
+    readings : mapping, optional
+        ``{name: DataFrame(raw, z)}`` already computed (:func:`component_readings`), e.g.
+        shared by the combinations of a sweep; `macro` and `params` are then not read.
 
-def _asof_fresh(z: pd.Series, times: np.ndarray, max_age: pd.Timedelta) -> np.ndarray:
-    """Z as of each time (int64 ns), NaN where its last value is `max_age` old or more."""
-    own = z.index.asi8
-    pos = np.searchsorted(own, times, side="right") - 1
-    known = pos >= 0
-    values = np.full(len(times), np.nan)
-    age = times[known] - own[pos[known]]
-    fresh = age < max_age.value
-    idx = np.flatnonzero(known)[fresh]
-    values[idx] = z.to_numpy()[pos[idx]]
-    return values
+    Returns
+    -------
+    panel : Panel
+    zs : dict
+        ``{name: (component, z)}`` of the components with data.
+    """
+    if readings is None:
+        readings = component_readings(macro, components=components, params=params, cap=cap)
+    zs: dict[str, tuple[Component, pd.Series]] = {}
+    for name in components:
+        if name not in readings:
+            continue
+        z = readings[name]["z"].dropna()
+        z.index = z.index.as_unit("ns")  # compared as int64 nanoseconds
+        if len(z):
+            zs[name] = (get_component(name), z)
+    if not zs:
+        raise DataContractError("no component has enough history for a score; pass longer "
+                                "series (daily components need about a year)")
+    return build_panel(zs, components), zs
 
 
 def risk_off_score(
     macro=None,
     *,
+    method: str = "mean",
     weights=None,
+    family_weights: Mapping[str, float] | None = None,
+    labels: pd.Series | None = None,
+    label_horizon="30D",
     params: Mapping[str, Mapping] | None = None,
     cap: float = 3.0,
     min_coverage: float = 0.5,
@@ -171,9 +206,25 @@ def risk_off_score(
     macro : MacroData or mapping, optional
         Macro series (``signals.load_macro()``, or any mapping of macro name to a Series
         indexed by UTC availability time); default :func:`signals.load_macro`.
+    method : str
+        How the components' z-scores are combined (:data:`METHODS`, see
+        :mod:`signals.score.methods`): ``"mean"`` (weighted mean, the default),
+        ``"family"`` (mean within families, families weighted), ``"pca"`` (first principal
+        component, expanding window), ``"turbulence"`` (Mahalanobis distance from the
+        trailing two years) or ``"learned"`` (logistic model of the BTC tail event, needs
+        `labels`).
     weights : Weights, mapping or path, optional
         Component weights (:class:`signals.score.weights.Weights`), a mapping overriding the
-        defaults, or a TOML file; default the documented defaults.
+        defaults, or a TOML file; default the documented defaults. For ``pca``,
+        ``turbulence`` and ``learned`` they only choose the components (weight > 0).
+    family_weights : mapping, optional
+        ``method="family"`` only: ``{family: weight}``; default each family's sum of
+        component weights.
+    labels : pd.Series, optional
+        ``method="learned"`` only: 0/1 tail events indexed by the time each became known
+        (:func:`signals.score.learned.tail_event_labels`).
+    label_horizon : str or Timedelta
+        ``method="learned"`` only: how long after its decision time a label is known.
     params : mapping, optional
         Component parameters, e.g. ``{"yen_rally": {"window": 10}}``.
     cap : float
@@ -188,43 +239,41 @@ def risk_off_score(
     -------
     pd.DataFrame
         Indexed by ``available_at`` (UTC), columns ``score`` (0-100, higher = more risk-off),
-        ``regime``, ``coverage`` (share of weight counting), then one column per weighted
-        component: its contribution in score points (NaN when it does not count). ``attrs``
-        holds ``weights``, ``missing`` (components with no data) and the settings.
+        ``regime``, ``coverage`` (share of weight whose reading is fresh), then one column
+        per weighted component: its contribution in score points, adding up to ``score -
+        50`` (NaN when it does not count). A stale component's reading fades to 0 over
+        :data:`signals.score.panel.FADE_STEPS` days while its weight is held, so going
+        stale never jumps the score (:mod:`signals.score.panel`). ``attrs`` holds
+        ``method``, ``weights``, ``missing`` (components with no data), the settings, and
+        for fitted methods ``fits`` (one row per refit).
     """
     if not 0 < min_coverage <= 1:
         raise ConfigError(f"min_coverage must be in (0, 1]; got {min_coverage}")
+    function = get_method(method)
+    options: dict = {}
+    if family_weights is not None and method != "family":
+        raise ConfigError(f"family_weights applies to method='family' only; got "
+                          f"method={method!r}")
+    if labels is not None and method != "learned":
+        raise ConfigError(f"labels applies to method='learned' only; got method={method!r}")
+    if method == "family":
+        options["families"] = family_weights
+    if method == "learned":
+        from signals.score.learned import check_labels
+
+        options["labels"] = check_labels(labels)
+        options["horizon"] = pd.Timedelta(label_horizon)
     weights = _as_weights(weights)
-    readings = component_readings(macro, components=list(weights), params=params, cap=cap)
-    zs: dict[str, tuple[Component, pd.Series]] = {}
-    for name, frame in readings.items():
-        z = frame["z"].dropna()
-        z.index = z.index.as_unit("ns")  # compared as int64 nanoseconds below
-        if len(z):
-            zs[name] = (get_component(name), z)
-    missing = [name for name in weights if name not in zs]
-    if not zs:
-        raise DataContractError("no component has enough history for a score; pass longer "
-                                "series (daily components need about a year)")
-    stamps = [z.index.asi8 for _, z in zs.values()]
-    stamps += [_expiries(z.index.asi8, c.max_age.value) for c, z in zs.values()]
-    times = np.unique(np.concatenate(stamps))
     names = list(weights)
-    z_matrix = np.full((len(times), len(names)), np.nan)
-    for j, name in enumerate(names):
-        if name in zs:
-            component, z = zs[name]
-            z_matrix[:, j] = _asof_fresh(z, times, component.max_age)
+    panel, zs = score_panel(macro, components=names, params=params, cap=cap)
+    missing = [name for name in weights if name not in zs]
     w = np.array([weights[name] for name in names])
-    active = ~np.isnan(z_matrix)
-    active_weight = active @ w
-    coverage = active_weight / w.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        contributions = 50.0 * (w / active_weight[:, None]) * z_matrix / cap
-    enough = coverage >= min_coverage
-    contributions[~enough] = np.nan
-    score = np.where(enough, 50.0 + np.nansum(contributions, axis=1), np.nan)
-    index = pd.DatetimeIndex(times.view("datetime64[ns]"), name="available_at").tz_localize("UTC")
+    coverage = (panel.fresh @ w) / w.sum()
+    result = function(panel, w, cap=cap, **options)
+    enough = (coverage >= min_coverage) & ~np.isnan(result.score)
+    contributions = np.where(enough[:, None], result.contributions, np.nan)
+    score = np.where(enough, result.score, np.nan)
+    index = panel.index
     regime = regime_of(pd.Series(score, index=index))
     out = pd.DataFrame({"score": score, "regime": regime, "coverage": coverage,
                         **{name: contributions[:, j] for j, name in enumerate(names)}},
@@ -233,7 +282,10 @@ def risk_off_score(
         out = out[out.index >= to_utc(start, "start")]
     if end is not None:
         out = out[out.index <= to_utc(end, "end")]
-    out.attrs.update(weights=dict(weights), missing=missing, cap=cap,
+    out.attrs.update(method=method, weights=dict(weights), missing=missing, cap=cap,
                      min_coverage=min_coverage)
+    if method == "family":
+        out.attrs["family_weights"] = family_weights_of(names, w, family_weights)
+    if result.fits is not None:
+        out.attrs["fits"] = result.fits
     return out
-

@@ -18,7 +18,10 @@ Availability (docs/data_sources.md section 6):
   when that Monday is a holiday. It looks daily but must not be used as a timely signal.
 * ``IR3TIB01JPM156N`` (OECD) is a monthly average dated the first of its month: it is
   known at the earliest after the month ends and is published with weeks of lag; it is
-  available on the first day of the month after next, 00:00 UTC.
+  available on the first day of the month after next at 16:30 New York. The OECD's release
+  day and FRED's update hour for it are UNVERIFIED; the month of lag is the margin for the
+  day, and the H.15 clock (FRED posts during the US business day) the margin for the hour,
+  so that no value lands on a daily candle's close (00:00 UTC, as the earlier rule did).
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def available_at(code: str, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
         return at_local_time(shift_us_business_days(sunday, 1), _CLOCK, _TZ)
     if code == "IR3TIB01JPM156N":
         month_start = dates.to_period("M").to_timestamp()
-        return (month_start + pd.DateOffset(months=2)).tz_localize("UTC")
+        return at_local_time(month_start + pd.DateOffset(months=2), _CLOCK, _TZ)
     if code in _H15:
         return at_local_time(shift_us_business_days(dates, 1), _CLOCK, _TZ)
     raise KeyError(f"no availability rule for FRED series {code!r}")

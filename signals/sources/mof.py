@@ -20,9 +20,18 @@ drops rows whose date does not parse (footnotes).
 Values are percent per annum; negative yields are real (2016-2024).
 
 Availability (docs/data_sources.md section 6): the yields are computed from JSDA reference
-quotes taken at 15:00 JST on ``D``; the hour at which the MOF posts them is **unverified**
-(the files carry no time stamp). A value dated ``D`` is therefore taken as available at
-``D+1 00:00 UTC`` (09:00 JST the next day), which leaves at least 18 hours after the quotes.
+quotes taken at 15:00 JST on ``D``; the files carry no time stamp and the MOF's pages do not
+state a posting hour. The only evidence found, [UNVERIFIED] (a third-party service that
+watches MOF pages, not re-checked here): the Japanese file ``jgbcm.csv`` logged as updated
+"at 00:30" on the next business day, three times in 2025, each time for a Friday's data on
+the Monday, the clock's time zone not stated. Both readings put the posting at or before
+**00:30 UTC on the next
+Tokyo business day**, and neither on the evening of ``D`` for a Friday. Rule: a value
+dated ``D`` is available on the first weekday after ``D`` at **01:30 UTC** (10:30 JST),
+one hour after the later reading; Friday's values on Monday. Japanese public holidays are
+not modelled: after the eve of a holiday the rule may be a day early (about 16 days a
+year). The earlier rule (``D+1 00:00 UTC``) put every value exactly on a daily candle's
+close and Friday's on Saturday; docs/signals.md shows how much the default backtest moves.
 Refreshes record ``Last-Modified`` (see :mod:`signals.sources.http`) so that the rule can be
 tightened from evidence later.
 """
@@ -34,6 +43,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from signals.errors import DataSourceError
@@ -66,6 +76,8 @@ _ERA_BASE = {"M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
 _HEADER = re.compile(r"^[ \t]*(?:Date|基準日)[ \t]*,", re.MULTILINE)
 _ERA_DATE = r"^([MTSHR])(\d{1,2})\.(\d{1,2})\.(\d{1,2})$"
 _MISSING = ("-", "")
+#: Time of day (UTC) at which a value is taken as posted, on the next weekday.
+_POSTED = pd.Timedelta(hours=1, minutes=30)
 
 
 def _decode(raw: bytes) -> str:
@@ -156,7 +168,7 @@ def parse_jgbcm(raw: bytes, *, url: str | None = None) -> pd.DataFrame:
 
 
 def available_at(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """When a live bot could first have had the yields of each date: ``D+1 00:00 UTC``.
+    """When a live bot could first have had the yields of each date: next weekday 01:30 UTC.
 
     Parameters
     ----------
@@ -166,9 +178,13 @@ def available_at(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     Returns
     -------
     pd.DatetimeIndex
-        UTC availability times (the evidence is in the module docstring).
+        UTC availability times: the first weekday after ``D`` at 01:30 UTC (the evidence
+        is in the module docstring).
     """
-    return (as_dates(dates) + pd.Timedelta(days=1)).tz_localize("UTC")
+    days = as_dates(dates).to_numpy().astype("datetime64[D]")
+    following = np.busday_offset(days, 1, roll="backward") if len(days) else days
+    stamped = pd.DatetimeIndex(following.astype("datetime64[ns]")) + _POSTED
+    return stamped.tz_localize("UTC")
 
 
 def _checked(wide: pd.DataFrame, url: str | None) -> pd.DataFrame:

@@ -25,7 +25,9 @@ Availability (docs/data_sources.md; shared data README): data for month ``M`` ar
 at 4:00 p.m. New York around the 15th-18th of month ``M+2`` (2023: Jan 18, Feb 15, Mar 15,
 Apr 18, May 16, Jun 15, Jul 18, Aug 15, Sep 18, Oct 18, Nov 15, Dec 18; 2022 had Sep 19 and
 Dec 19 when the 18th was a Sunday; 2009-2010 releases were at 9:00 a.m., before the 18th).
-Rule, conservative: the 18th of ``M+2`` at 16:00 New York, rolled forward to the next US
+Rule, conservative: the 18th of ``M+2`` at 16:15 New York (the 4:00 p.m. release plus 15
+minutes, the margin of the H.15 rule in :mod:`signals.sources.fred`; 16:00 New York is
+20:00 UTC in summer, exactly a 4-hour candle's close), rolled forward to the next US
 business day. TIC data are not updated while federal offices are shut: the months whose
 release fell in the 2013, 2018-19 and 2025 shutdowns are instead stamped with the rule's
 time for a later month whose table certainly carried them (:data:`SHUTDOWN_DELAYS`, an
@@ -69,7 +71,7 @@ _ALL = "tic:japan,tic:china"
 _MONTHS = {name: f"{number:02d}" for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     start=1)}
-_CLOCK, _TZ, _RELEASE_DAY = "16:00", "America/New_York", 18
+_CLOCK, _TZ, _RELEASE_DAY = "16:15", "America/New_York", 18
 
 #: Month whose scheduled release fell in a shutdown -> a later month whose release (rule
 #: time) certainly included it, the current table showing the last 13 months. UNVERIFIED:
@@ -195,7 +197,7 @@ def available_at(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     Returns
     -------
     pd.DatetimeIndex
-        16:00 New York on the 18th of the second month after, or the next US business day,
+        16:15 New York on the 18th of the second month after, or the next US business day,
         in UTC; shutdown months per :data:`SHUTDOWN_DELAYS` (module docstring).
     """
     months = as_dates(dates).to_period("M")

@@ -18,9 +18,11 @@ is ``D 00:00+09:00``, which is ``D-1 15:00`` UTC.
 
 Availability (docs/data_sources.md section 6). A value dated ``D`` is available at:
 
-* ``JPY=X``, ``AUDJPY=X``: ``D+1 00:00 Europe/London`` plus one hour. Yahoo's FX day is the
-  London calendar day (bars stamped 00:00 London, 23:00 UTC in summer, seen in the chart
-  data); the close is final when that day ends. The hour covers Yahoo's lag.
+* ``JPY=X``, ``AUDJPY=X``: ``D+1 00:00 Europe/London`` plus 65 minutes. Yahoo's FX day is
+  the London calendar day (bars stamped 00:00 London, 23:00 UTC in summer, seen in the chart
+  data); the close is final when that day ends. The hour covers Yahoo's lag (UNVERIFIED,
+  no first-seen times recorded yet); the 5 minutes more keep the value off a daily candle's
+  close (one hour alone gives exactly 00:00 UTC in summer).
 * ``^N225``: ``D 15:30 Asia/Tokyo`` plus 30 minutes, the Tokyo Stock Exchange close
   (15:00 before the session was extended on 2024-11-05; TSE, verified in the research notes).
 * ``^VIX``: ``D 16:15 America/New_York`` plus 30 minutes, Cboe's official VIX close.
@@ -66,8 +68,8 @@ FIRST_DATE = "1990-01-01"
 
 # symbol -> (days after D, local clock, time zone, margin added to that instant)
 _RULES: dict[str, tuple[int, str, str, pd.Timedelta]] = {
-    "JPY=X": (1, "00:00", "Europe/London", pd.Timedelta(hours=1)),
-    "AUDJPY=X": (1, "00:00", "Europe/London", pd.Timedelta(hours=1)),
+    "JPY=X": (1, "00:00", "Europe/London", pd.Timedelta(hours=1, minutes=5)),
+    "AUDJPY=X": (1, "00:00", "Europe/London", pd.Timedelta(hours=1, minutes=5)),
     "^N225": (0, "15:30", "Asia/Tokyo", pd.Timedelta(minutes=30)),
     "^VIX": (0, "16:15", "America/New_York", pd.Timedelta(minutes=30)),
     "^MOVE": (0, "18:00", "America/New_York", pd.Timedelta(0)),

@@ -29,7 +29,7 @@ def test_a_past_reading_uses_only_what_was_known_then():
     reading = json.loads(run("score", "--at", "2022-12-21", "--format", "json").stdout)
     assert reading["as_of"].startswith("2022-12-21T00:00")
     inputs = {i["name"]: i for i in reading["inputs"]}
-    assert inputs["jgb_10y"]["last_date"] == "2022-12-20"  # available 12-21 00:00 UTC
+    assert inputs["jgb_10y"]["last_date"] == "2022-12-19"  # 12-20 is available 12-21 01:30 UTC
     assert inputs["ust_10y"]["last_date"] <= "2022-12-19"  # H.15: next day 16:30 New York
 
 

@@ -83,17 +83,17 @@ def test_grid_sweep_serially(tmp_path):
 
 def test_local_processes_and_a_dask_cluster_give_the_same_rows():
     serial = grid_sweep(grid_prices(), grid_macro(), executor="serial", start="2019-06-01",
-                        **GRID)
-    processes = grid_sweep(grid_prices(), grid_macro(), start="2019-06-01", **GRID)
+                        fast=False, **GRID)
+    processes = grid_sweep(grid_prices(), grid_macro(), start="2019-06-01", fast=False, **GRID)
     pd.testing.assert_frame_equal(serial, processes)
     from dask.distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         on_dask = grid_sweep(grid_prices(), grid_macro(), executor=cluster.scheduler_address,
-                             start="2019-06-01", progress=True, **GRID)
+                             start="2019-06-01", progress=True, fast=False, **GRID)
         from_client = grid_sweep(grid_prices(), grid_macro(), executor=client,
-                                 start="2019-06-01", **GRID)
+                                 start="2019-06-01", fast=False, **GRID)
     pd.testing.assert_frame_equal(serial, on_dask)
     pd.testing.assert_frame_equal(serial, from_client)
 
@@ -101,3 +101,42 @@ def test_local_processes_and_a_dask_cluster_give_the_same_rows():
 def test_a_bad_executor_is_clear():
     with pytest.raises(ConfigError, match="executor must be"):
         make_executor(42)
+
+
+@pytest.mark.parametrize("rule", ["threshold:70", "threshold:56:50"])
+def test_the_fast_path_equals_one_backtest_per_combination(rule):
+    weights = [{"yen_rally": 1.0, "jgb_10y_rise": 1.0}, {"yen_rally": 1.0, "jgb_10y_rise": 0.0},
+               {"yen_rally": 0.2, "jgb_10y_rise": 3.0}, {"yen_rally": 0.0, "jgb_10y_rise": 1.0}]
+    params = [None, {"yen_rally": {"window": 10}}]
+    options = {"weights": weights, "params": params, "rule": rule, "start": "2019-06-01"}
+    fast = grid_sweep(grid_prices(), grid_macro(), **options)
+    slow = grid_sweep(grid_prices(), grid_macro(), executor="serial", fast=False, **options)
+    assert fast["trades"].sum() > 0 and fast["return"].nunique() > 4  # the rule trades
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-10, atol=1e-12)
+
+
+def test_the_fast_path_equals_the_slow_one_on_the_bundled_history(bundled_prices,
+                                                                    tmp_path):
+    import warnings
+
+    import signals
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", signals.BundledDataWarning)
+        macro = signals.load_macro(store=tmp_path)
+    bundled_btc = bundled_prices["BTC/USDT"]
+    weights = [None, {"yen_rally": 0.3, "boj_hike_pricing": 0.0},
+               {"ust_yield_spike": 0.2, "cftc_short_covering": 0.15, "jgb_10y_rise": 0.02}]
+    options = {"weights": weights, "rule": "threshold:58", "start": "2018-01-01",
+               "end": "2023-12-31"}
+    fast = grid_sweep(bundled_btc, macro, **options)
+    slow = grid_sweep(bundled_btc, macro, executor="serial", fast=False, **options)
+    assert fast["trades"].min() > 0
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-10, atol=1e-12)
+
+
+def test_other_rules_take_the_slow_path_with_the_same_columns():
+    table = grid_sweep(grid_prices(), grid_macro(), weights=GRID["weights"],
+                       rule="linear:40:70", executor="serial", start="2019-06-01")
+    fast = grid_sweep(grid_prices(), grid_macro(), weights=GRID["weights"], start="2019-06-01")
+    assert list(table.columns) == list(fast.columns)

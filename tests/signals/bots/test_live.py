@@ -75,8 +75,8 @@ def test_a_clock_that_jumps_backwards_reads_what_was_available_then(store):
 @pytest.mark.parametrize(("policy", "allow", "says"), [
     ("fail_open", True, "allow: no usable score (fail_open)"),
     ("fail_closed", False, "refuse: no usable score (fail_closed)"),
-    ("hold_last", True, "allow: no usable score; holding the last good score 62.5 of "
-                        "2024-01-09 00:00 UTC (hold_last)"),
+    ("hold_last", True, "allow: no usable score; holding the last good score 58.4 of "
+                        "2024-01-12 01:30 UTC (hold_last)"),
 ])
 def test_the_policy_judges_a_stale_reading(store, policy, allow, says):
     live = signals.latest(store=store, now=STALE, policy=policy)

@@ -24,7 +24,7 @@ def test_missing_components_drop_out_and_the_rest_are_reweighted(bundled_macro):
     assert scores[["vix_jump", "move_level"]].isna().all().all()
     coverage = scores["coverage"].dropna()
     assert coverage.max() == pytest.approx(0.82)  # 0.18 of the weight has no data offline
-    valid = scores["score"].notna()
+    valid = scores.loc[:"2023-12-31", "score"].notna()  # after, the readings fade out
     assert valid.mean() > 0.99
 
 
@@ -34,7 +34,7 @@ def test_below_the_minimum_coverage_the_score_is_nan(bundled_macro):
     assert scores[list(Weights.default())].isna().all().all()
 
 
-def test_a_component_whose_data_stop_drops_out_after_its_max_age(full_macro):
+def test_a_component_whose_data_stop_fades_out_after_its_max_age(full_macro):
     macro = dict(full_macro)
     stop = pd.Timestamp("2019-06-28", tz="UTC")
     macro["vix"] = macro["vix"][macro["vix"].index <= stop]
@@ -43,10 +43,15 @@ def test_a_component_whose_data_stop_drops_out_after_its_max_age(full_macro):
     last_vix = macro["vix"].index[-1]
     expiry = last_vix + pd.Timedelta(days=10)
     assert expiry in scores.index  # a row marks the moment it goes stale
-    assert scores.loc[expiry, "vix_jump"] != scores.loc[expiry, "vix_jump"]  # NaN
+    held = scores.loc[scores.index < expiry, "vix_jump"].iloc[-1]
+    assert scores.loc[expiry, "vix_jump"] == pytest.approx(held)  # not dropped at once
     assert scores.loc[expiry, "coverage"] == pytest.approx(0.5)
-    before = scores[scores.index < expiry]
-    assert before["vix_jump"].iloc[-1] == before["vix_jump"].iloc[-1]  # still counted
+    halfway = expiry + pd.Timedelta(days=15)
+    assert scores.loc[halfway, "vix_jump"] == pytest.approx(held * 0.5)  # 1 - 15/30
+    gone = expiry + pd.Timedelta(days=30)
+    assert np.isnan(scores.loc[gone, "vix_jump"])
+    # the yen rally keeps its half share: 50 · 0.5 · z / 3 with z at most 3
+    assert scores.loc[gone:, "yen_rally"].abs().max() <= 25 + 1e-9
 
 
 def test_one_component_at_its_cap_moves_the_score_by_its_full_share():

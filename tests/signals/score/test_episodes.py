@@ -29,8 +29,9 @@ def family_points(row, family):
 
 
 def test_boj_yield_curve_control_change_2022_12_20(scores):
-    before, after = reading(scores, "2022-12-20 12:00"), reading(scores, "2022-12-21 01:00")
-    # MOF's 10Y jumped ~15 bp on 12-20: available 12-21 00:00 UTC, not before
+    before, after = reading(scores, "2022-12-20 12:00"), reading(scores, "2022-12-21 02:00")
+    # MOF's 10Y jumped ~15 bp on 12-20: available 12-21 01:30 UTC, not before
+    assert reading(scores, "2022-12-21 01:00")["jgb_10y_rise"] == before["jgb_10y_rise"]
     assert after["jgb_10y_rise"] - before["jgb_10y_rise"] > 2.0
     assert after["score"] - before["score"] > 5.0
     assert after["regime"] in ("stress", "unwind")

@@ -44,7 +44,7 @@ def test_dexjpus_is_published_weekly_on_monday():
 
 def test_monthly_oecd_average_is_available_after_the_month_after_next_begins():
     got = fred.available_at("IR3TIB01JPM156N", pd.DatetimeIndex(["2023-11-01"]))
-    assert got[0] == pd.Timestamp("2024-01-01", tz=UTC)
+    assert got[0] == pd.Timestamp("2024-01-01 16:30", tz="America/New_York")  # 21:30 UTC
 
 
 def test_nothing_is_available_before_its_date_ends(shared_data):

@@ -157,18 +157,21 @@ def test_not_csv_at_all_is_an_error():
 # ---------------------------------------------------------------- availability, read_file
 
 
-def test_available_the_next_day_at_midnight_utc():
-    got = mof.available_at(pd.DatetimeIndex(["2023-12-29", "2024-03-31"]))
-    assert list(got) == [pd.Timestamp("2023-12-30", tz="UTC"),
-                         pd.Timestamp("2024-04-01", tz="UTC")]
+def test_available_the_next_weekday_at_01_30_utc():
+    got = mof.available_at(pd.DatetimeIndex(["2023-12-28", "2023-12-29", "2024-03-31"]))
+    assert list(got) == [pd.Timestamp("2023-12-29 01:30", tz="UTC"),  # Thursday -> Friday
+                         pd.Timestamp("2024-01-01 01:30", tz="UTC"),  # Friday -> Monday
+                         pd.Timestamp("2024-04-01 01:30", tz="UTC")]  # Sunday -> Monday
 
 
 def test_read_file_observations(fixtures):
     obs = mof.read_file(fixtures / "mof" / "jgbcm_all.csv")
     assert list(obs.columns) == ["series", "date", "value", "available_at"]
     assert str(obs["available_at"].dt.tz) == "UTC"
-    assert (obs["available_at"] - obs["date"].dt.tz_localize("UTC")
-            == pd.Timedelta(days=1)).all()
+    wait = obs["available_at"] - obs["date"].dt.tz_localize("UTC")
+    assert wait.between(pd.Timedelta(hours=25.5), pd.Timedelta(hours=73.5)).all()
+    assert (obs["available_at"].dt.day_of_week < 5).all()  # a weekday
+    assert (obs["available_at"].dt.strftime("%H:%M") == "01:30").all()
     # never before the 15:00 JST quotes of the same day
     quotes = (obs["date"] + pd.Timedelta(hours=15)).dt.tz_localize("Asia/Tokyo")
     assert (obs["available_at"] > quotes).all()

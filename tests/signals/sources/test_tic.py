@@ -25,8 +25,8 @@ def current(fixtures) -> bytes:
     return (fixtures / "tic" / "slt_table5.txt").read_bytes()
 
 
-def _ny_4pm(day: str) -> pd.Timestamp:
-    return pd.Timestamp(f"{day} 16:00", tz="America/New_York").tz_convert("UTC")
+def _ny_release(day: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{day} 16:15", tz="America/New_York").tz_convert("UTC")
 
 
 # ---------------------------------------------------------------- parsing
@@ -75,7 +75,7 @@ def test_read_file(tmp_path, history):
     assert len(obs) == 2 * 34
     row = obs[(obs["series"] == JAPAN) & (obs["date"] == "2023-12-31")].iloc[0]
     assert row["value"] == 1115.3
-    assert row["available_at"] == pd.Timestamp("2024-02-20 21:00", tz="UTC")
+    assert row["available_at"] == pd.Timestamp("2024-02-20 21:15", tz="UTC")
 
 
 # ---------------------------------------------------------------- availability
@@ -92,8 +92,8 @@ def test_read_file(tmp_path, history):
 )
 def test_availability_is_never_before_the_actual_release(month_end, released):
     stamp = tic.available_at(pd.DatetimeIndex([month_end]))[0]
-    assert stamp >= _ny_4pm(released)
-    assert stamp - _ny_4pm(released) < pd.Timedelta(days=7)  # the price of caution
+    assert stamp >= _ny_release(released)
+    assert stamp - _ny_release(released) < pd.Timedelta(days=7)  # the price of caution
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_availability_is_never_before_the_actual_release(month_end, released):
      ("2009-11-30", "2010-01-19")],  # Martin Luther King Day on the 18th
 )
 def test_availability_rule(month_end, expected):
-    assert tic.available_at(pd.DatetimeIndex([month_end]))[0] == _ny_4pm(expected)
+    assert tic.available_at(pd.DatetimeIndex([month_end]))[0] == _ny_release(expected)
 
 
 def test_any_day_of_the_month_gives_the_same_time():
@@ -115,8 +115,8 @@ def test_any_day_of_the_month_gives_the_same_time():
 def test_shutdown_months_wait_for_a_later_release():
     aug, sep, octo = tic.available_at(pd.DatetimeIndex(["2025-08-31", "2025-09-30",
                                                         "2025-10-31"]))
-    assert aug == sep == octo == _ny_4pm("2025-12-18")
-    assert tic.available_at(pd.DatetimeIndex(["2018-11-30"]))[0] == _ny_4pm("2019-02-19")
+    assert aug == sep == octo == _ny_release("2025-12-18")
+    assert tic.available_at(pd.DatetimeIndex(["2018-11-30"]))[0] == _ny_release("2019-02-19")
     assert set(tic.SHUTDOWN_DELAYS) == {"2013-08", "2018-11", "2025-08", "2025-09"}
 
 

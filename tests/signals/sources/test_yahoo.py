@@ -69,9 +69,9 @@ def chart_queries(session: requests.Session, path: str) -> list[dict]:
 # -- availability rules -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("symbol", "date", "expected_utc"), [
-    ("JPY=X", "2023-12-29", "2023-12-30 01:00"),      # GMT: London midnight + 1 h
-    ("JPY=X", "2024-08-02", "2024-08-03 00:00"),      # BST: 23:00 UTC + 1 h
-    ("AUDJPY=X", "2024-08-02", "2024-08-03 00:00"),
+    ("JPY=X", "2023-12-29", "2023-12-30 01:05"),      # GMT: London midnight + 65 min
+    ("JPY=X", "2024-08-02", "2024-08-03 00:05"),      # BST: 23:00 UTC + 65 min
+    ("AUDJPY=X", "2024-08-02", "2024-08-03 00:05"),
     ("^N225", "2024-11-01", "2024-11-01 06:30"),      # 15:00 JST close + 30 min
     ("^N225", "2024-11-05", "2024-11-05 07:00"),      # 15:30 JST close from 2024-11-05
     ("^VIX", "2023-12-29", "2023-12-29 21:45"),       # 16:15 EST + 30 min
@@ -98,7 +98,7 @@ def test_fetch_usdjpy_through_yfinance(fixtures):
     assert obs["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-12-27", "2023-12-28",
                                                             "2023-12-29"]
     assert obs["value"].tolist() == [142.62, 140.88, 141.48]
-    assert obs["available_at"].iloc[-1] == pd.Timestamp("2023-12-30 01:00", tz="UTC")
+    assert obs["available_at"].iloc[-1] == pd.Timestamp("2023-12-30 01:05", tz="UTC")
     # the tz probe, then the history request with our start and end
     probe, history = chart_queries(session, JPY_PATH)
     assert probe["range"] == ["1d"]
@@ -219,7 +219,7 @@ def test_read_file_excerpt(fixtures):
     assert obs["date"].dt.strftime("%Y-%m-%d").tolist() == [
         "2023-12-21", "2023-12-22", "2023-12-27", "2023-12-28", "2023-12-29"]
     assert obs["value"].iloc[-1] == 141.48
-    assert obs["available_at"].iloc[-1] == pd.Timestamp("2023-12-30 01:00", tz="UTC")
+    assert obs["available_at"].iloc[-1] == pd.Timestamp("2023-12-30 01:05", tz="UTC")
 
 
 def test_read_file_yf_download_layout(fixtures):
