@@ -11,7 +11,7 @@ costs, the same as ``riskoff backtest``) are computed on the bundled data three 
   the OECD rate on the first day of ``M+2`` at 00:00 UTC, TIC at 16:00 New York);
 * **before, one hour later**: the same scores with every row one hour later (the check
   of issue 9: how much the result hangs on the timing at the candle's close);
-* **now**: the package's rules (MOF on the next weekday at 01:30 UTC, the OECD rate at
+* **now**: the package's rules (MOF on the next Tokyo business day at 01:30 UTC, the OECD rate at
   16:30 New York, TIC at 16:15 New York; see the source modules).
 """
 

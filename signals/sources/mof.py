@@ -27,10 +27,10 @@ watches MOF pages, not re-checked here): the Japanese file ``jgbcm.csv`` logged 
 the Monday, the clock's time zone not stated. Both readings put the posting at or before
 **00:30 UTC on the next
 Tokyo business day**, and neither on the evening of ``D`` for a Friday. Rule: a value
-dated ``D`` is available on the first weekday after ``D`` at **01:30 UTC** (10:30 JST),
-one hour after the later reading; Friday's values on Monday. Japanese public holidays are
-not modelled: after the eve of a holiday the rule may be a day early (about 16 days a
-year). The earlier rule (``D+1 00:00 UTC``) put every value exactly on a daily candle's
+dated ``D`` is available on the first Tokyo business day after ``D`` (Japanese public
+holidays and the Dec 31 - Jan 3 closure skipped, :mod:`signals.sources.japan_calendar`)
+at **01:30 UTC** (10:30 JST), one hour after the later reading; Friday's values on
+Monday. The earlier rule (``D+1 00:00 UTC``) put every value exactly on a daily candle's
 close and Friday's on Saturday; docs/signals.md shows how much the default backtest moves.
 Refreshes record ``Last-Modified`` (see :mod:`signals.sources.http`) so that the rule can be
 tightened from evidence later.
@@ -43,14 +43,13 @@ import re
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from signals.errors import DataSourceError
 from signals.sources.base import DataRepairWarning, Fetch, Source, check_wide, observations
 from signals.sources.catalog import bounds_for
 from signals.sources.http import download, make_session
-from signals.sources.release import as_dates
+from signals.sources.japan_calendar import shift_tokyo_business_days
 
 __all__ = [
     "SERIES",
@@ -76,7 +75,7 @@ _ERA_BASE = {"M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
 _HEADER = re.compile(r"^[ \t]*(?:Date|基準日)[ \t]*,", re.MULTILINE)
 _ERA_DATE = r"^([MTSHR])(\d{1,2})\.(\d{1,2})\.(\d{1,2})$"
 _MISSING = ("-", "")
-#: Time of day (UTC) at which a value is taken as posted, on the next weekday.
+#: Time of day (UTC) at which a value is taken as posted, on the next Tokyo business day.
 _POSTED = pd.Timedelta(hours=1, minutes=30)
 
 
@@ -168,7 +167,7 @@ def parse_jgbcm(raw: bytes, *, url: str | None = None) -> pd.DataFrame:
 
 
 def available_at(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """When a live bot could first have had the yields of each date: next weekday 01:30 UTC.
+    """When a live bot could first have had the yields of each date: next business day 01:30 UTC.
 
     Parameters
     ----------
@@ -178,13 +177,11 @@ def available_at(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
     Returns
     -------
     pd.DatetimeIndex
-        UTC availability times: the first weekday after ``D`` at 01:30 UTC (the evidence
-        is in the module docstring).
+        UTC availability times: the first Tokyo business day after ``D`` at 01:30 UTC (the
+        evidence is in the module docstring).
     """
-    days = as_dates(dates).to_numpy().astype("datetime64[D]")
-    following = np.busday_offset(days, 1, roll="backward") if len(days) else days
-    stamped = pd.DatetimeIndex(following.astype("datetime64[ns]")) + _POSTED
-    return stamped.tz_localize("UTC")
+    following = shift_tokyo_business_days(dates, 1, calendar="bank")
+    return (following + _POSTED).tz_localize("UTC")
 
 
 def _checked(wide: pd.DataFrame, url: str | None) -> pd.DataFrame:

@@ -87,7 +87,7 @@ def tic(tmp_path_factory):
 def test_2022_yen_intervention_shows_as_japan_selling(tic):
     selling = japan_treasury_selling(tic)
     # October 2022 (released 19 Dec 2022): 1064.4 vs 1230.7 at the end of July
-    release = pd.Timestamp("2022-12-19 21:00", tz="UTC")
+    release = pd.Timestamp("2022-12-19 16:15", tz="America/New_York").tz_convert("UTC")
     known = selling[release]
     assert known == pytest.approx(-100 * (1064.4 / 1230.7 - 1))
     assert known == selling.max()  # the largest three-month fall in the bundled history

@@ -157,11 +157,14 @@ def test_not_csv_at_all_is_an_error():
 # ---------------------------------------------------------------- availability, read_file
 
 
-def test_available_the_next_weekday_at_01_30_utc():
-    got = mof.available_at(pd.DatetimeIndex(["2023-12-28", "2023-12-29", "2024-03-31"]))
-    assert list(got) == [pd.Timestamp("2023-12-29 01:30", tz="UTC"),  # Thursday -> Friday
-                         pd.Timestamp("2024-01-01 01:30", tz="UTC"),  # Friday -> Monday
-                         pd.Timestamp("2024-04-01 01:30", tz="UTC")]  # Sunday -> Monday
+def test_available_the_next_tokyo_business_day_at_01_30_utc():
+    got = mof.available_at(pd.DatetimeIndex(["2023-12-27", "2023-12-29", "2024-03-31",
+                                             "2023-05-02", "2023-07-14"]))
+    assert list(got) == [pd.Timestamp("2023-12-28 01:30", tz="UTC"),  # Wednesday -> Thursday
+                         pd.Timestamp("2024-01-04 01:30", tz="UTC"),  # year-end closure
+                         pd.Timestamp("2024-04-01 01:30", tz="UTC"),  # Sunday -> Monday
+                         pd.Timestamp("2023-05-08 01:30", tz="UTC"),  # Golden Week, May 3-5
+                         pd.Timestamp("2023-07-18 01:30", tz="UTC")]  # Marine Day, July 17
 
 
 def test_read_file_observations(fixtures):
@@ -169,7 +172,8 @@ def test_read_file_observations(fixtures):
     assert list(obs.columns) == ["series", "date", "value", "available_at"]
     assert str(obs["available_at"].dt.tz) == "UTC"
     wait = obs["available_at"] - obs["date"].dt.tz_localize("UTC")
-    assert wait.between(pd.Timedelta(hours=25.5), pd.Timedelta(hours=73.5)).all()
+    assert wait.between(pd.Timedelta(hours=25.5), pd.Timedelta(days=11, hours=1.5)).all()
+    assert wait.max() == pd.Timedelta(days=11, hours=1.5)  # 2019-04-26: the ten-day Golden Week
     assert (obs["available_at"].dt.day_of_week < 5).all()  # a weekday
     assert (obs["available_at"].dt.strftime("%H:%M") == "01:30").all()
     # never before the 15:00 JST quotes of the same day
