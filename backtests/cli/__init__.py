@@ -86,5 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     except RiskoffError as exc:
         if debug:
             raise
-        console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        from rich.text import Text
+
+        console(stderr=True).print(Text.assemble(("error:", "red"), f" {exc}"), highlight=False)
         sys.exit(EXIT_USER_ERROR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import click
+from rich.text import Text
 
 from backtests.cli.common import Context, console, print_csv, print_json
 
@@ -130,7 +131,7 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     if not ctx.quiet:
         err = console(stderr=True)
         for note in notes:
-            err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+            err.print(Text.assemble(("note:", "yellow"), f" {note}"), highlight=False)
     column = ("combined", "strategy") if len(symbols) > 1 else "strategy"
     hold = ("combined", "buy_and_hold") if len(symbols) > 1 else "buy_and_hold"
     console().print(

@@ -7,6 +7,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import click
+from rich.text import Text
 
 from backtests.cli.common import Context, console, print_json
 
@@ -122,11 +123,11 @@ def _print_reading(result: dict, quiet: bool) -> None:
     value = "n/a" if result["score"] is None else f"{result['score']:.1f}"
     out.print(f"risk-off score [bold {colour}]{value}[/] ({regime}) as of "
               f"{result['as_of'][:16].replace('T', ' ')} UTC; {result['coverage']:.0%} of the "
-              "weight has fresh data", highlight=False)
+              "weight has fresh data", highlight=False, markup=True)
     if result["age_days"] > 3:
         out.print(f"[yellow]this reading is {result['age_days']:,.0f} days old: the data end "
                   "there. Run `riskoff data update` for today's score.[/yellow]",
-                  highlight=False)
+                  highlight=False, markup=True)
     if quiet:
         return
     parts = Table(title="why: contributions in score points (50 = an ordinary day)",
@@ -135,8 +136,8 @@ def _print_reading(result: dict, quiet: bool) -> None:
         parts.add_column(column, justify="right" if column == "points" else "left")
     for part in result["components"]:
         points = part["contribution"]
-        shown = "[dim]n/a[/dim]" if points is None else (
-            f"[red]{points:+.1f}[/red]" if points > 0 else f"[green]{points:+.1f}[/green]")
+        shown = Text("n/a", "dim") if points is None else (
+            Text(f"{points:+.1f}", "red" if points > 0 else "green"))
         parts.add_row(part["name"], part["family"], shown, part["description"])
     out.print(parts)
     fresh = Table(title="inputs", box=box.SIMPLE_HEAD, title_justify="left")
@@ -145,11 +146,12 @@ def _print_reading(result: dict, quiet: bool) -> None:
     for item in result["inputs"]:
         fresh.add_row(item["name"], item["last_date"] or "", (item["available_at"] or "")[:16]
                       .replace("T", " "), "" if item["age_days"] is None else
-                      f"{item['age_days']:.1f}", "[red]stale[/red]" if item["stale"] else
-                      "[green]yes[/green]")
+                      f"{item['age_days']:.1f}", Text("stale", "red") if item["stale"] else
+                      Text("yes", "green"))
     out.print(fresh)
     for note in result.get("notes", []):
-        console(stderr=True).print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        console(stderr=True).print(Text.assemble(("note:", "yellow"), f" {note}"),
+                                   highlight=False)
 
 
 @click.command("check-lookahead")
@@ -182,10 +184,10 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
     report = check(func, data, cutoffs=cutoffs)
     out = console()
     if report.ok:
-        out.print(f"[green]ok[/green]: {target} gave the same past at all {len(report.cutoffs)} "
-                  "cut-offs", highlight=False)
+        out.print(Text.assemble(("ok", "green"), f": {target} gave the same past at all "
+                                f"{len(report.cutoffs)} cut-offs"), highlight=False)
         return
-    out.print(f"[red]lookahead[/red]: {report!r}", highlight=False)
+    out.print(Text.assemble(("lookahead", "red"), f": {report!r}"), highlight=False)
     out.print(report.violations.head(20).to_string(index=False), highlight=False)
     sys.exit(EXIT_LOOKAHEAD)
 

@@ -84,7 +84,7 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
     console().print(f"if {reading.shocks.describe()} as of {reading.as_of:%Y-%m-%d %H:%M} UTC: "
                     f"score {reading.base_score:.1f} ({reading.base_regime}) -> "
                     f"[bold]{reading.shocked_score:.1f} ({reading.regime})[/bold]",
-                    highlight=False)
+                    highlight=False, markup=True)
     moved = reading.table[reading.table["shocked_by"].astype(bool)]
     _print_frame(moved.reset_index()[["component", "raw_now", "raw_shocked", "z_now",
                                       "z_shocked", "contribution_shocked"]],
