@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from backtests.cli.backtest import common_options, load_inputs
-from backtests.cli.common import Context, console
+from backtests.cli.common import Context, console, print_csv, print_json
 
 
 @click.command()
@@ -32,7 +32,6 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     from backtests.research.evaluate import evaluate
     from backtests.research.sweep import sweep
 
-    del fmt  # the report is HTML whatever --format says
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
     first = next(iter(prices.values()))
@@ -45,8 +44,20 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     shown = {symbol: frame[frame.index >= since] for symbol, frame in prices.items()}
     built = build_report(scores, shown, macro=macro, backtest=result, evaluation=evaluation,
                          sweep=grid, notes=notes)
+    path = built.save(output)
+    pngs = built.save_pngs(png_dir) if png_dir else []
+    if fmt == "json":  # the page itself is HTML; json and csv describe what was written
+        print_json({"path": str(path.resolve()), "pngs": [str(p) for p in pngs],
+                    "sections": [{"id": s.id, "title": s.title, "chart": s.figure is not None}
+                                 for s in built.sections], "notes": notes})
+        return
+    if fmt == "csv":
+        import pandas as pd
+
+        print_csv(pd.DataFrame([{"id": s.id, "title": s.title, "chart": s.figure is not None}
+                                for s in built.sections]))
+        return
     out = console(stderr=True)
-    out.print(f"report: {built.save(output)}", highlight=False)
+    out.print(f"report: {path}", highlight=False)
     if png_dir:
-        out.print(f"charts: {len(built.save_pngs(png_dir))} PNG files in {png_dir}",
-                  highlight=False)
+        out.print(f"charts: {len(pngs)} PNG files in {png_dir}", highlight=False)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.text import Text
 
-from backtests.cli.common import Context, console, print_json
+from backtests.cli.common import FORMAT_OPTION, Context, console, print_csv, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,8 +161,9 @@ def _print_reading(result: dict, quiet: bool) -> None:
 @click.option("--cutoffs", default=25, show_default=True, help="How many cut-off times.")
 @click.option("--since", metavar="DATE", default="2010-01-01", show_default=True,
               help="Use the data from DATE (shorter is faster).")
+@FORMAT_OPTION
 @click.pass_obj
-def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
+def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, fmt) -> None:
     """Check that your own signal never uses data published after each row.
 
     TARGET is ``package.module:function`` or ``path/to/file.py:function``; the function
@@ -174,6 +175,7 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
       riskoff check-lookahead my_signals.py:steep_jgb
       riskoff check-lookahead mypackage.signals:carry_stress --cutoffs 50
     """
+    from signals.errors import RiskoffError
     from signals.score.lookahead import check_lookahead as check
     from signals.times import to_utc
 
@@ -181,7 +183,24 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since) -> None:
     macro, _, _ = _load(ctx, data_dir, False)
     start = to_utc(since, "--since")
     data = {name: s[s.index >= start] for name, s in macro.items()}
-    report = check(func, data, cutoffs=cutoffs)
+    try:
+        report = check(func, data, cutoffs=cutoffs)
+    except RiskoffError:
+        raise
+    except Exception as exc:  # the user's function failed: one line, the traceback on --debug
+        raise RiskoffError(f"{target} raised {type(exc).__name__}: {exc}; fix the function "
+                           "(it gets a dict of name -> Series, as signals.load_macro() "
+                           "gives) or add --debug for the traceback") from exc
+    if fmt == "json":
+        print_json({"target": target, "ok": report.ok, "cutoffs": list(report.cutoffs),
+                    "violations": report.violations.astype(object).where(
+                        report.violations.notna(), None).to_dict(orient="records")})
+    elif fmt == "csv":
+        print_csv(report.violations)
+    if fmt != "table":
+        if not report.ok:
+            sys.exit(EXIT_LOOKAHEAD)
+        return
     out = console()
     if report.ok:
         out.print(Text.assemble(("ok", "green"), f": {target} gave the same past at all "
@@ -211,7 +230,7 @@ def _import_target(target: str):
             spec.loader.exec_module(module)
         else:
             module = importlib.import_module(module_name)
-    except (ImportError, FileNotFoundError) as exc:
+    except Exception as exc:  # a missing file, or any error the module raises on import
         raise click.BadParameter(f"cannot import {module_name!r}: {exc}",
                                  param_hint="MODULE:FUNCTION") from exc
     func = getattr(module, func_name, None)

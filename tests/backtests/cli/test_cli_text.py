@@ -19,3 +19,57 @@ def test_an_error_keeps_the_bracketed_table_name_that_is_the_fix(tmp_path, capsy
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "no [weights] table" in err and err.startswith("error: ")
+
+
+def _leaf_commands(command, path=()):
+    import click
+
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _leaf_commands(sub, (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_command_takes_quiet_and_debug_after_its_name_and_format_if_it_prints():
+    from backtests.cli import riskoff
+
+    for path, command in _leaf_commands(riskoff):
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {"--quiet", "-q", "--debug", "--format"} <= options, path
+
+
+def test_quiet_after_the_subcommand_drops_the_notes_as_before_it(capsys):
+    main(["score"])
+    loud = capsys.readouterr()
+    main(["score", "--quiet"])
+    after = capsys.readouterr()
+    main(["--quiet", "score"])
+    before = capsys.readouterr()
+    assert "note:" in loud.err and "note:" not in after.err
+    assert after.out == before.out and after.err == before.err
+    assert len(after.out.splitlines()) < len(loud.out.splitlines())
+
+
+MY_SIGNAL = """
+def broken(macro):
+    return macro["no_such_series"]
+"""
+
+
+def test_a_user_function_that_raises_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_signal.py").write_text(MY_SIGNAL)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check-lookahead", "my_signal.py:broken", "--cutoffs", "2", "--since",
+              "2023-01-01"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: my_signal.py:broken raised KeyError: 'no_such_series'")
+    assert len(err.strip().splitlines()) == 1 and "--debug" in err
+    from signals.errors import RiskoffError
+
+    with pytest.raises(RiskoffError) as debugged:  # --debug: the traceback, down to the cause
+        main(["check-lookahead", "my_signal.py:broken", "--cutoffs", "2", "--since",
+              "2023-01-01", "--debug"])
+    assert isinstance(debugged.value.__cause__, KeyError)
