@@ -54,6 +54,46 @@ def _date(ctx: click.Context, param: click.Parameter, value):
         raise click.BadParameter(f"{value!r} is not a date; use e.g. 2022-12-20") from exc
 
 
+def check_rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A --rule whose levels lie on the score's 0-100 scale, or a usage error saying so.
+
+    The library accepts any level (``threshold:101`` is a deliberate "never exit"); on the
+    command line a level outside 0-100 is taken for a typo, since the rule would never act.
+    """
+    from backtests.engine.rules import Linear, Threshold, parse_rule
+    from signals.errors import ConfigError
+
+    try:
+        rule = parse_rule(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    levels = {Threshold: ("exit_above", "reenter_below"),
+              Linear: ("full_below", "zero_above")}.get(type(rule), ())
+    for name in levels:
+        level = getattr(rule, name)
+        if level is not None and not 0 <= level <= 100:
+            raise click.BadParameter(f"{value!r}: the level {level:g} is outside the score's "
+                                     "0-100 range, so the rule would never act; use e.g. "
+                                     "threshold:70 or threshold:70:55")
+    return value
+
+
+def _check_window(func):
+    """Wrap a command so that ``--since`` after ``--until`` is a usage error naming both."""
+    import functools
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        since, until = kwargs.get("since"), kwargs.get("until")
+        if since is not None and until is not None and since >= until:
+            raise click.BadParameter(f"--since {since:%Y-%m-%d} is not before --until "
+                                     f"{until:%Y-%m-%d}; swap them or widen the window",
+                                     param_hint="--since/--until")
+        return func(*args, **kwargs)
+
+    return checked
+
+
 def common_options(func=None, *, symbols=("BTC/USDT",)):
     """The data options every backtesting command shares (`symbols`: the default symbols)."""
     if func is None:
@@ -76,6 +116,7 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
                      default="table", show_default=True,
                      help="table for people; json or csv for programs (docs/cli.md)."),
     ]
+    func = _check_window(func)
     for option in reversed(options):
         func = option(func)
     return func
@@ -83,7 +124,7 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
 
 @click.command()
 @common_options
-@click.option("--rule", default="threshold:70", show_default=True,
+@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
               help="threshold:70, threshold:70:55, threshold:70:55:-0.5, linear:50:80, "
                    "regime:calm=1,watch=1,stress=0.5,unwind=0.")
 @click.option("--fee-bps", default=10.0, show_default=True, help="Fees, bp of traded notional.")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from backtests.cli.backtest import common_options, load_inputs
+from backtests.cli.backtest import check_rule, common_options, load_inputs
 from backtests.cli.common import Context, console, print_csv, print_json
 
 
 @click.command()
 @common_options(symbols=("BTC/USDT", "ETH/USDT"))
-@click.option("--rule", default="threshold:70", show_default=True, help="Rule to backtest.")
+@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
+              help="Rule to backtest.")
 @click.option("--output", "-o", default="riskoff-report.html", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--png-dir", type=click.Path(file_okay=False),
