@@ -73,3 +73,28 @@ def test_a_user_function_that_raises_is_one_line_and_exit_1(tmp_path, monkeypatc
         main(["check-lookahead", "my_signal.py:broken", "--cutoffs", "2", "--since",
               "2023-01-01", "--debug"])
     assert isinstance(debugged.value.__cause__, KeyError)
+
+
+def test_an_unknown_symbol_offline_names_the_file_to_save_and_data_dir(capsys, monkeypatch):
+    monkeypatch.setattr("backtests.candles.exchanges.time.sleep", lambda seconds: None)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backtest", "--symbol", "XRP/USDT"])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "no exchange is reachable for XRP/USDT 1d" in err
+    assert "binance_XRPUSDT_1d.csv" in err and "--data-dir" in err
+    assert "http" not in err and len(err) < 400
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["walkforward", "--since", "2023-01-01", "--until", "2022-01-01"],
+     "--since 2023-01-01 is not before --until 2022-01-01"),
+    (["backtest", "--since", "2023-01-01", "--until", "2023-01-01"], "swap them"),
+    (["backtest", "--rule", "threshold:170"], "outside the score's 0-100 range"),
+    (["report", "--rule", "linear:50:180"], "outside the score's 0-100 range"),
+])
+def test_usage_errors_name_the_fix(argv, words, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 1
+    assert words in capsys.readouterr().err
