@@ -75,7 +75,11 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
     if since:
         _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
         return
-    result = reading(scores, macro, None if at is None else to_utc(at, "--at"))
+    when = None if at is None else to_utc(at, "--at")
+    if when is not None and when > pd.Timestamp.now(tz="UTC"):
+        raise click.BadParameter(f"{at} is in the future; leave --at out for the latest "
+                                 "reading", param_hint="--at")
+    result = reading(scores, macro, when)
     result.update(notes=notes, degraded=bool(failed), failed_sources=failed)
     if fmt == "json":
         print_json(result)

@@ -92,6 +92,7 @@ def test_an_unknown_symbol_offline_names_the_file_to_save_and_data_dir(capsys, m
     (["backtest", "--since", "2023-01-01", "--until", "2023-01-01"], "swap them"),
     (["backtest", "--rule", "threshold:170"], "outside the score's 0-100 range"),
     (["report", "--rule", "linear:50:180"], "outside the score's 0-100 range"),
+    (["score", "--at", "2999-01-01"], "2999-01-01 is in the future"),
 ])
 def test_usage_errors_name_the_fix(argv, words, capsys):
     with pytest.raises(SystemExit) as exit_info:
