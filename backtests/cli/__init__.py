@@ -80,7 +80,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff data status              what is stored, how old, where it came from
       riskoff score                    today's risk-off score and why
       riskoff score --since 2022-09-01 the score over time
-      riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
+      riskoff backtest                 BTC/USDT daily, every candle, exit at a score of 70
       riskoff evaluate                 does the score carry information?
       riskoff whatif --usdjpy -8% --ust10y +60bp
       riskoff report -o riskoff.html   everything in one HTML file

@@ -9,8 +9,6 @@ from rich.text import Text
 
 from backtests.cli.common import Context, console, print_csv, print_json
 
-DEFAULT_SINCE = "2018-01-01"
-
 REPORT_OPTION = click.option("--report", type=click.Path(dir_okay=False),
                              help="Also write a self-contained HTML report to this file.")
 
@@ -103,8 +101,8 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
                      show_default=True, help="ccxt symbol (repeatable: BTC/USDT and ETH/USDT)."),
         click.option("--exchange", default="binance", show_default=True, help="ccxt exchange."),
         click.option("--timeframe", default="1d", show_default=True, help="Candle length."),
-        click.option("--since", default=DEFAULT_SINCE, show_default=True, metavar="DATE",
-                     callback=_date, help="First candle."),
+        click.option("--since", metavar="DATE", callback=_date,
+                     help="First candle (default: the first one, as in backtests.run)."),
         click.option("--until", metavar="DATE", callback=_date,
                      help="Last candle (default: the latest)."),
         click.option("--data-dir", type=click.Path(exists=True, file_okay=False),

@@ -42,7 +42,8 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     evaluation = evaluate(scores, first, timeframe, **window)
     grid = sweep(first, scores, thresholds=range(50, 100, 2), smoothing=(1, 3, 7, 14, 30),
                  timeframe=timeframe, **window)
-    shown = {symbol: frame[frame.index >= since] for symbol, frame in prices.items()}
+    shown = {symbol: frame if since is None else frame[frame.index >= since]
+             for symbol, frame in prices.items()}
     built = build_report(scores, shown, macro=macro, backtest=result, evaluation=evaluation,
                          sweep=grid, notes=notes)
     path = built.save(output)
