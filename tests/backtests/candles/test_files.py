@@ -53,8 +53,8 @@ def with_rows(text: str, *replacements: tuple[str, str]) -> str:
 # --- the real files ------------------------------------------------------------------------
 
 
-def test_binance_daily_golden_values(shared_data):
-    frame, meta = read_candle_file(shared_data / "crypto" / "binance_BTCUSDT_1d.csv")
+def test_binance_daily_golden_values(bundled):
+    frame, meta = read_candle_file(bundled / "crypto" / "binance_BTCUSDT_1d.csv")
 
     assert meta == CandleFileMeta("binance", "BTC/USDT", "1d", "binance_klines")
     assert len(frame) == 2328
