@@ -188,27 +188,18 @@ def _stats_records(stats) -> dict:
     return out
 
 
-def _format(value) -> str:
-    import pandas as pd
-
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, pd.Timedelta):
-        return f"{value.days} days"
-    if isinstance(value, float):
-        return "" if value != value else f"{value:,.2f}"
-    return str(value)
-
-
 def _print_stats(stats, title: str) -> None:
+    """A stats table, formatted as in the HTML report (:mod:`backtests.report.formats`)."""
     from rich import box
     from rich.table import Table
+
+    from backtests.report.formats import label, min_width, table_text
 
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("")
     for column in stats.columns:
-        name = " ".join(column) if isinstance(column, tuple) else column
-        table.add_column(name.replace("buy_and_hold", "buy & hold"), justify="right")
-    for key, row in stats.iterrows():
-        table.add_row(str(key), *(_format(v) for v in row))
+        table.add_column(label(column), justify="right", min_width=min_width(label(column)))
+    for key, row in zip(stats.index, table_text(stats, stats=True).itertuples(index=False),
+                        strict=True):
+        table.add_row(str(key), *row)
     console().print(table)
