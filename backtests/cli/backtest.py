@@ -173,11 +173,14 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
             err.print(Text.assemble(("note:", "yellow"), f" {note}"), highlight=False)
     column = ("combined", "strategy") if len(symbols) > 1 else "strategy"
     hold = ("combined", "buy_and_hold") if len(symbols) > 1 else "buy_and_hold"
+    from backtests.report.formats import stat
+
+    ret, drawdown = "Return [%]", "Max. Drawdown [%]"
     console().print(
-        f"return {stats.loc['Return [%]', column]:.1f}% vs buy-and-hold "
-        f"{stats.loc['Return [%]', hold]:.1f}%; max drawdown "
-        f"{stats.loc['Max. Drawdown [%]', column]:.1f}% vs "
-        f"{stats.loc['Max. Drawdown [%]', hold]:.1f}%", highlight=False)
+        f"return {stat(ret, stats.loc[ret, column])} vs buy-and-hold "
+        f"{stat(ret, stats.loc[ret, hold])}; max drawdown "
+        f"{stat(drawdown, stats.loc[drawdown, column])} vs "
+        f"{stat(drawdown, stats.loc[drawdown, hold])}", highlight=False)
 
 
 def _stats_records(stats) -> dict:
