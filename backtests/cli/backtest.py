@@ -52,6 +52,36 @@ def _date(ctx: click.Context, param: click.Parameter, value):
         raise click.BadParameter(f"{value!r} is not a date; use e.g. 2022-12-20") from exc
 
 
+def past_date(ctx: click.Context, param: click.Parameter, value):
+    """A date option that must not lie in the future (``--at``), as a UTC Timestamp."""
+    when = _date(ctx, param, value)
+    if when is not None:
+        import pandas as pd
+
+        if when > pd.Timestamp.now(tz="UTC"):
+            raise click.BadParameter(f"{value} is in the future; leave {param.opts[0]} out "
+                                     "for the latest reading")
+    return when
+
+
+def check_candles(prices: dict, since, until) -> None:
+    """A usage error when the --since/--until window holds no candle of some symbol."""
+    for symbol, frame in prices.items():
+        inside = frame
+        if since is not None:
+            inside = inside[inside.index >= since]
+        if until is not None:
+            inside = inside[inside.index <= until]
+        if len(frame) and inside.empty:
+            first = "the first" if since is None else f"{since:%Y-%m-%d}"
+            last = "the last" if until is None else f"{until:%Y-%m-%d}"
+            raise click.BadParameter(
+                f"no {symbol} candle between {first} and {last}: the candles run "
+                f"{frame.index[0]:%Y-%m-%d} to {frame.index[-1]:%Y-%m-%d}; pick dates inside, "
+                "or get newer candles with riskoff data update or --data-dir",
+                param_hint="--since/--until")
+
+
 def check_rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A --rule whose levels lie on the score's 0-100 scale, or a usage error saying so.
 
@@ -147,6 +177,7 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
+    check_candles(prices, since, until)
     result = run(prices if len(prices) > 1 else next(iter(prices.values())), scores, rule=rule,
                  fee_bps=fee_bps, slippage_bps=slippage_bps, execution=execution,
                  allow_short=allow_short, start=since, end=until, timeframe=timeframe)

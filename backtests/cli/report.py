@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backtests.cli.backtest import check_rule, common_options, load_inputs
+from backtests.cli.backtest import check_candles, check_rule, common_options, load_inputs
 from backtests.cli.common import Context, console, print_csv, print_json
 
 
@@ -35,6 +35,7 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
 
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
+    check_candles(prices, since, until)
     first = next(iter(prices.values()))
     window = {"start": since, "end": until}
     result = run(prices if len(prices) > 1 else first, scores, rule=rule, timeframe=timeframe,

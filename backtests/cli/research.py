@@ -7,6 +7,7 @@ import click
 from backtests.cli.backtest import (
     REPORT_OPTION,
     _print_stats,
+    check_candles,
     common_options,
     load_inputs,
     save_report,
@@ -88,6 +89,7 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
+    check_candles(prices, since, until)
     days = tuple(int(d) for d in parse_grid(horizons, "--horizons", integers=True))
     result = run_evaluation(scores, _one_symbol(prices, "evaluate"), timeframe, horizons=days,
                             start=since, end=until, threshold=threshold, depth=depth)
@@ -147,6 +149,7 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
+    check_candles(prices, since, until)
     table = sweep(_one_symbol(prices, "sweep"), scores,
                   thresholds=parse_grid(thresholds, "--thresholds"),
                   smoothing=parse_grid(smoothing, "--smoothing", integers=True), band=band,
@@ -190,6 +193,7 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
 
     _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
                                        weights_file)
+    check_candles(prices, since, until)
     result = walk_forward(_one_symbol(prices, "walkforward"), scores, train=train,
                           test=test_length, anchored=anchored, objective=objective,
                           thresholds=parse_grid(thresholds, "--thresholds"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.text import Text
 
+from backtests.cli.backtest import past_date
 from backtests.cli.common import FORMAT_OPTION, Context, console, print_csv, print_json
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict
 
 
 @click.command()
-@click.option("--at", "at", metavar="DATE", help="One past reading, as of DATE (UTC).")
+@click.option("--at", "at", metavar="DATE", callback=past_date,
+              help="One past reading, as of DATE (UTC).")
 @click.option("--since", metavar="DATE", help="Every reading from DATE, one row per "
               "availability time.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -75,11 +77,7 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
     if since:
         _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
         return
-    when = None if at is None else to_utc(at, "--at")
-    if when is not None and when > pd.Timestamp.now(tz="UTC"):
-        raise click.BadParameter(f"{at} is in the future; leave --at out for the latest "
-                                 "reading", param_hint="--at")
-    result = reading(scores, macro, when)
+    result = reading(scores, macro, at)
     result.update(notes=notes, degraded=bool(failed), failed_sources=failed)
     if fmt == "json":
         print_json(result)

@@ -93,6 +93,10 @@ def test_an_unknown_symbol_offline_names_the_file_to_save_and_data_dir(capsys, m
     (["backtest", "--rule", "threshold:170"], "outside the score's 0-100 range"),
     (["report", "--rule", "linear:50:180"], "outside the score's 0-100 range"),
     (["score", "--at", "2999-01-01"], "2999-01-01 is in the future"),
+    (["whatif", "--usdjpy", "-8%", "--at", "2999-01-01"], "2999-01-01 is in the future"),
+    (["backtest", "--since", "2025-01-01"], "no BTC/USDT candle between 2025-01-01 and the "
+     "last: the candles run 2017-08-17 to 2023-12-31"),
+    (["sweep", "--until", "2010-01-01"], "no BTC/USDT candle between the first and 2010-01-01"),
 ])
 def test_usage_errors_name_the_fix(argv, words, capsys):
     with pytest.raises(SystemExit) as exit_info:
