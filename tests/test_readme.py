@@ -157,3 +157,11 @@ def test_the_notebook_snippet_shows_a_reading_with_a_score(folders, store):
     coverage = re.search(r"^coverage\s+(\S+)$", shown, flags=re.MULTILINE)
     assert score and 0 <= float(score[1]) <= 100
     assert coverage and float(coverage[1]) > 0
+
+
+def test_ci_runs_the_two_blocks_back_to_back_in_one_folder():
+    """.ci/run clears .venv once, before the first block, as a fresh clone has none."""
+    script = (ROOT / ".ci" / "run").read_text()
+    assert script.count("rm -rf .venv") == 1
+    assert script.index("rm -rf .venv") < script.index('bash -euo pipefail -c "$install_line"') \
+        < script.index('bash -euo pipefail -c "$test_block"')
