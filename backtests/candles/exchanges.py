@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backtests.candles.files import OHLCV_COLUMNS, _compact
+from backtests.candles.files import OHLCV_COLUMNS, candle_file_name
 from signals.errors import DataContractError, DataSourceError
 
 if TYPE_CHECKING:
@@ -547,7 +547,7 @@ def _concat(pages: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _all_failed_message(symbol: str, timeframe: str, skipped: list[tuple[str, str]]) -> str:
     if all(reason.startswith("unreachable") for _, reason in skipped):  # offline: no chain
-        name = f"{skipped[0][0]}_{_compact(symbol)}_{timeframe}.csv"
+        name = candle_file_name(skipped[0][0], symbol, timeframe)
         return (f"no exchange is reachable for {symbol} {timeframe} "
                 f"({', '.join(e for e, _ in skipped)}); connect and retry, or save the candles "
                 f"as {name} in a folder and pass --data-dir FOLDER (data_dir= in Python)")
