@@ -27,6 +27,8 @@ What if?
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from signals.lazy import lazy_exports
@@ -88,5 +90,25 @@ if TYPE_CHECKING:
     from backtests.research.walkforward import WalkForward, walk_forward
     from backtests.research.whatif import find_analogs
 
+
+def _numba_cache_in_user_cache() -> None:
+    """Keep numba's compiled-code cache in the user cache folder, not beside the source.
+
+    numba writes ``cache=True`` files next to the module when it can, which for a
+    non-editable install is ``site-packages/backtests/__pycache__``; pip leaves them behind on
+    uninstall and the folder then imports as an empty namespace package. A
+    ``NUMBA_CACHE_DIR`` the user set wins.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    from platformdirs import user_cache_dir
+
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(user_cache_dir("riskoff"), "numba")
+    numba = sys.modules.get("numba")
+    if numba is not None:  # imported before us: its config has read the environment already
+        numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+
+
+_numba_cache_in_user_cache()
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

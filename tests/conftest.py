@@ -65,6 +65,18 @@ def fixtures() -> Path:
 
 
 @pytest.fixture
+def bundled() -> Path:
+    """The files the package bundles (``signals/data/bundled``): in every clone and install.
+
+    Golden tests of a bundled file read this copy; ``shared_data`` is only for files the
+    package does not bundle (4h and 1h candles, Cboe, eval-only Yahoo series).
+    """
+    from signals.data.bundled import BUNDLED_DIR
+
+    return BUNDLED_DIR
+
+
+@pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the repository")

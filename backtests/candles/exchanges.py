@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backtests.candles.files import OHLCV_COLUMNS
+from backtests.candles.files import OHLCV_COLUMNS, candle_file_name
 from signals.errors import DataContractError, DataSourceError
 
 if TYPE_CHECKING:
@@ -286,9 +286,10 @@ def fetch_ohlcv_range(
             )
         first_url = first_url or client.last_request_url
         skipped.append((exchange_id, reason))
+    offline = all(reason.startswith("unreachable") for _, reason in skipped)
     raise DataSourceError(
         _all_failed_message(symbol, timeframe, skipped), source="ccxt", series=symbol,
-        url=first_url,
+        url=None if offline else first_url, unreachable=offline,
     )
 
 
@@ -545,6 +546,11 @@ def _concat(pages: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _all_failed_message(symbol: str, timeframe: str, skipped: list[tuple[str, str]]) -> str:
+    if all(reason.startswith("unreachable") for _, reason in skipped):  # offline: no chain
+        name = candle_file_name(skipped[0][0], symbol, timeframe)
+        return (f"no exchange is reachable for {symbol} {timeframe} "
+                f"({', '.join(e for e, _ in skipped)}); connect and retry, or save the candles "
+                f"as {name} in a folder and pass --data-dir FOLDER (data_dir= in Python)")
     lines = "; ".join(f"{exchange_id}: {reason}" for exchange_id, reason in skipped)
     text = f"no exchange could serve {symbol} {timeframe}: {lines}"
     if any(reason.startswith("unknown symbol") for _, reason in skipped):

@@ -49,6 +49,7 @@ __all__ = [
     "CANDLE_FILE_PATTERN",
     "KNOWN_QUOTES",
     "CandleFileMeta",
+    "candle_file_name",
     "find_candle_file",
     "find_gaps",
     "parse_candle_file_name",
@@ -239,6 +240,11 @@ def find_gaps(frame: pd.DataFrame, timeframe: str) -> pd.DataFrame:
         "end": expected[[run[-1] for run in runs]],
         "missing": np.array([len(run) for run in runs], dtype="int64"),
     })
+
+
+def candle_file_name(exchange: str, symbol: str, timeframe: str) -> str:
+    """The name to save candles under, e.g. ``binance_BTCUSDT_1d.csv`` for BTC/USDT daily."""
+    return f"{exchange.lower()}_{_compact(symbol)}_{timeframe}.csv"
 
 
 def _compact(symbol: str) -> str:

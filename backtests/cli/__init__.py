@@ -25,11 +25,43 @@ from backtests.cli.whatif import whatif
 __all__ = ["main", "riskoff"]
 
 
+def _set_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Turn on a global flag (``--quiet``, ``--debug``) given after a subcommand."""
+    if value:
+        setattr(ctx.find_object(Context), param.name, True)
+
+
+def _global_flags(command: click.Command) -> None:
+    """Give `command` (and every subcommand of a group) its own ``--quiet`` and ``--debug``.
+
+    ``riskoff score --quiet`` then works as ``riskoff --quiet score`` does; the flags only
+    switch on what the top-level ones switch on.
+    """
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _global_flags(sub)
+        return
+    command.params += [
+        click.Option(["--quiet", "-q"], is_flag=True, expose_value=False, callback=_set_flag,
+                     help="Print only results and errors."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_flag,
+                     help="Show tracebacks instead of one-line errors."),
+    ]
+
+
 class InOrder(click.Group):
-    """Lists subcommands in the order users reach for them, not alphabetically."""
+    """The subcommands in the order users reach for them, each taking the global flags.
+
+    Commands are listed as added, not alphabetically; every subcommand also accepts
+    ``--quiet`` and ``--debug`` after its name.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _global_flags(cmd)
+        super().add_command(cmd, name)
 
 
 @click.group(cls=InOrder, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +81,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff data status              what is stored, how old, where it came from
       riskoff score                    today's risk-off score and why
       riskoff score --since 2022-09-01 the score over time
-      riskoff backtest                 BTC/USDT daily since 2018, exit at a score of 70
+      riskoff backtest                 BTC/USDT daily, every candle, exit at a score of 70
       riskoff evaluate                 does the score carry information?
       riskoff study --write docs/evidence.md   rerun the research protocol's study
       riskoff whatif --usdjpy -8% --ust10y +60bp
@@ -90,5 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     except RiskoffError as exc:
         if debug:
             raise
-        console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        from rich.text import Text
+
+        console(stderr=True).print(Text.assemble(("error:", "red"), f" {exc}"), highlight=False)
         sys.exit(EXIT_USER_ERROR)

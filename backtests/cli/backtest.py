@@ -5,10 +5,9 @@ from __future__ import annotations
 import warnings
 
 import click
+from rich.text import Text
 
 from backtests.cli.common import Context, console, print_csv, print_json
-
-DEFAULT_SINCE = "2018-01-01"
 
 REPORT_OPTION = click.option("--report", type=click.Path(dir_okay=False),
                              help="Also write a self-contained HTML report to this file.")
@@ -53,6 +52,76 @@ def _date(ctx: click.Context, param: click.Parameter, value):
         raise click.BadParameter(f"{value!r} is not a date; use e.g. 2022-12-20") from exc
 
 
+def past_date(ctx: click.Context, param: click.Parameter, value):
+    """A date option that must not lie in the future (``--at``), as a UTC Timestamp."""
+    when = _date(ctx, param, value)
+    if when is not None:
+        import pandas as pd
+
+        if when > pd.Timestamp.now(tz="UTC"):
+            raise click.BadParameter(f"{value} is in the future; leave {param.opts[0]} out "
+                                     "for the latest reading")
+    return when
+
+
+def check_candles(prices: dict, since, until) -> None:
+    """A usage error when the --since/--until window holds no candle of some symbol."""
+    for symbol, frame in prices.items():
+        inside = frame
+        if since is not None:
+            inside = inside[inside.index >= since]
+        if until is not None:
+            inside = inside[inside.index <= until]
+        if len(frame) and inside.empty:
+            first = "the first" if since is None else f"{since:%Y-%m-%d}"
+            last = "the last" if until is None else f"{until:%Y-%m-%d}"
+            raise click.BadParameter(
+                f"no {symbol} candle between {first} and {last}: the candles run "
+                f"{frame.index[0]:%Y-%m-%d} to {frame.index[-1]:%Y-%m-%d}; pick dates inside, "
+                "or get newer candles with riskoff data update or --data-dir",
+                param_hint="--since/--until")
+
+
+def check_rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A --rule whose levels lie on the score's 0-100 scale, or a usage error saying so.
+
+    The library accepts any level (``threshold:101`` is a deliberate "never exit"); on the
+    command line a level outside 0-100 is taken for a typo, since the rule would never act.
+    """
+    from backtests.engine.rules import Linear, Threshold, parse_rule
+    from signals.errors import ConfigError
+
+    try:
+        rule = parse_rule(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    levels = {Threshold: ("exit_above", "reenter_below"),
+              Linear: ("full_below", "zero_above")}.get(type(rule), ())
+    for name in levels:
+        level = getattr(rule, name)
+        if level is not None and not 0 <= level <= 100:
+            raise click.BadParameter(f"{value!r}: the level {level:g} is outside the score's "
+                                     "0-100 range, so the rule would never act; use e.g. "
+                                     "threshold:70 or threshold:70:55")
+    return value
+
+
+def _check_window(func):
+    """Wrap a command so that ``--since`` after ``--until`` is a usage error naming both."""
+    import functools
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        since, until = kwargs.get("since"), kwargs.get("until")
+        if since is not None and until is not None and since >= until:
+            raise click.BadParameter(f"--since {since:%Y-%m-%d} is not before --until "
+                                     f"{until:%Y-%m-%d}; swap them or widen the window",
+                                     param_hint="--since/--until")
+        return func(*args, **kwargs)
+
+    return checked
+
+
 def common_options(func=None, *, symbols=("BTC/USDT",)):
     """The data options every backtesting command shares (`symbols`: the default symbols)."""
     if func is None:
@@ -62,8 +131,8 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
                      show_default=True, help="ccxt symbol (repeatable: BTC/USDT and ETH/USDT)."),
         click.option("--exchange", default="binance", show_default=True, help="ccxt exchange."),
         click.option("--timeframe", default="1d", show_default=True, help="Candle length."),
-        click.option("--since", default=DEFAULT_SINCE, show_default=True, metavar="DATE",
-                     callback=_date, help="First candle."),
+        click.option("--since", metavar="DATE", callback=_date,
+                     help="First candle (default: the first one, as in backtests.run)."),
         click.option("--until", metavar="DATE", callback=_date,
                      help="Last candle (default: the latest)."),
         click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
@@ -75,6 +144,7 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
                      default="table", show_default=True,
                      help="table for people; json or csv for programs (docs/cli.md)."),
     ]
+    func = _check_window(func)
     for option in reversed(options):
         func = option(func)
     return func
@@ -82,7 +152,7 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
 
 @click.command()
 @common_options
-@click.option("--rule", default="threshold:70", show_default=True,
+@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
               help="threshold:70, threshold:70:55, threshold:70:55:-0.5, linear:50:80, "
                    "regime:calm=1,watch=1,stress=0.5,unwind=0.")
 @click.option("--fee-bps", default=10.0, show_default=True, help="Fees, bp of traded notional.")
@@ -107,6 +177,7 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
+    check_candles(prices, since, until)
     result = run(prices if len(prices) > 1 else next(iter(prices.values())), scores, rule=rule,
                  fee_bps=fee_bps, slippage_bps=slippage_bps, execution=execution,
                  allow_short=allow_short, start=since, end=until, timeframe=timeframe)
@@ -130,14 +201,17 @@ def backtest(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
     if not ctx.quiet:
         err = console(stderr=True)
         for note in notes:
-            err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+            err.print(Text.assemble(("note:", "yellow"), f" {note}"), highlight=False)
     column = ("combined", "strategy") if len(symbols) > 1 else "strategy"
     hold = ("combined", "buy_and_hold") if len(symbols) > 1 else "buy_and_hold"
+    from backtests.report.formats import stat
+
+    ret, drawdown = "Return [%]", "Max. Drawdown [%]"
     console().print(
-        f"return {stats.loc['Return [%]', column]:.1f}% vs buy-and-hold "
-        f"{stats.loc['Return [%]', hold]:.1f}%; max drawdown "
-        f"{stats.loc['Max. Drawdown [%]', column]:.1f}% vs "
-        f"{stats.loc['Max. Drawdown [%]', hold]:.1f}%", highlight=False)
+        f"return {stat(ret, stats.loc[ret, column])} vs buy-and-hold "
+        f"{stat(ret, stats.loc[ret, hold])}; max drawdown "
+        f"{stat(drawdown, stats.loc[drawdown, column])} vs "
+        f"{stat(drawdown, stats.loc[drawdown, hold])}", highlight=False)
 
 
 def _stats_records(stats) -> dict:
@@ -148,27 +222,18 @@ def _stats_records(stats) -> dict:
     return out
 
 
-def _format(value) -> str:
-    import pandas as pd
-
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, pd.Timedelta):
-        return f"{value.days} days"
-    if isinstance(value, float):
-        return "" if value != value else f"{value:,.2f}"
-    return str(value)
-
-
 def _print_stats(stats, title: str) -> None:
+    """A stats table, formatted as in the HTML report (:mod:`backtests.report.formats`)."""
     from rich import box
     from rich.table import Table
+
+    from backtests.report.formats import label, min_width, table_text
 
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("")
     for column in stats.columns:
-        name = " ".join(column) if isinstance(column, tuple) else column
-        table.add_column(name.replace("buy_and_hold", "buy & hold"), justify="right")
-    for key, row in stats.iterrows():
-        table.add_row(str(key), *(_format(v) for v in row))
+        table.add_column(label(column), justify="right", min_width=min_width(label(column)))
+    for key, row in zip(stats.index, table_text(stats, stats=True).itertuples(index=False),
+                        strict=True):
+        table.add_row(str(key), *row)
     console().print(table)

@@ -37,14 +37,17 @@ class Context:
 def console(stderr: bool = False):
     """A rich console; colour degrades to plain text when piped.
 
-    Piped output gets a page 120 characters wide instead of rich's 80, so that tables are
-    not cut short.
+    Text is printed as it is: neither markup (``[weights]``) nor emoji codes (``50:100:1``)
+    are read in messages or values. Styled text is passed as ``rich.text.Text`` or printed
+    with ``markup=True`` around escaped values. Piped output gets a page 120 characters wide
+    instead of rich's 80, so that tables are not cut short.
     """
     from rich.console import Console
 
-    out = Console(stderr=stderr, soft_wrap=True)
+    options = {"stderr": stderr, "soft_wrap": True, "markup": False, "emoji": False}
+    out = Console(**options)
     if not out.is_terminal:
-        out = Console(stderr=stderr, soft_wrap=True, width=120)
+        out = Console(**options, width=120)
     return out
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 
+from backtests.cli.common import FORMAT_OPTION, print_csv, print_json
 from signals.errors import ConfigError
 
 __all__ = ["config_files", "load_config"]
@@ -124,8 +125,9 @@ def config() -> None:
 
 @config.command()
 @click.argument("command", required=False)
+@FORMAT_OPTION
 @click.pass_context
-def show(ctx: click.Context, command: str | None) -> None:
+def show(ctx: click.Context, command: str | None, fmt: str) -> None:
     """Every option's effective default and where it came from (built-in or a file).
 
     \b
@@ -146,14 +148,17 @@ def show(ctx: click.Context, command: str | None) -> None:
         title_justify="left")
     for column in ("command", "option", "value", "from"):
         table.add_column(column)
+    rows: list[dict] = []
 
     def walk(cmd: click.Command, path: tuple[str, ...], values: dict) -> None:
         for param in cmd.params:
             if isinstance(param, click.Option) and not param.hidden and param.name != "help":
                 key = (*path, param.name)
-                table.add_row(" ".join(path) or "riskoff", param.opts[0],
-                              _shown(param, values.get(param.name, param.default)),
-                              sources.get(key, "built-in"))
+                rows.append({"command": " ".join(path) or "riskoff", "option": param.opts[0],
+                             "value": values.get(param.name, param.default),
+                             "from": sources.get(key, "built-in")})
+                table.add_row(rows[-1]["command"], rows[-1]["option"],
+                              _shown(param, rows[-1]["value"]), rows[-1]["from"])
         if isinstance(cmd, click.Group):
             for name, sub in cmd.commands.items():
                 if name != "config":
@@ -166,4 +171,11 @@ def show(ctx: click.Context, command: str | None) -> None:
         if sub is None:
             raise click.BadParameter(f"no command {command!r}", param_hint="COMMAND")
         walk(sub, (command,), default_map.get(command, {}))
-    console().print(table)
+    if fmt == "json":
+        print_json({"files": [str(p) for p in config_files()], "options": rows})
+    elif fmt == "csv":
+        import pandas as pd
+
+        print_csv(pd.DataFrame(rows))
+    else:
+        console().print(table)

@@ -6,6 +6,7 @@ import sys
 import warnings
 
 import click
+from rich.text import Text
 
 from backtests.cli.common import (
     EXIT_PARTIAL,
@@ -132,7 +133,8 @@ def _print_update_table(results, quiet: bool) -> None:
         if quiet and r.ok:
             continue
         table.add_row(r.source, r.label, str(r.rows),
-                      "[green]ok[/green]" if r.ok else f"[red]failed:[/red] {r.error}")
+                      Text("ok", "green") if r.ok else
+                      Text.assemble(("failed:", "red"), f" {r.error}"))
     if table.row_count:
         console().print(table)
 
@@ -175,7 +177,8 @@ def status(ctx: Context, data_dir, fmt) -> None:
     _print_status(info, candles)
     if not ctx.quiet:
         for note in notes:
-            console(stderr=True).print(f"[yellow]note:[/yellow] {note}", highlight=False)
+            console(stderr=True).print(Text.assemble(("note:", "yellow"), f" {note}"),
+                                       highlight=False)
 
 
 def _candle_files_status(data_dir):
@@ -206,13 +209,13 @@ def _print_status(info, candles) -> None:
                          justify="right" if column in ("rows", "age (days)") else "left")
     for name, row in info.iterrows():
         if row["rows"] == 0:
-            table.add_row(name, "", "", "", "0", "[red]missing[/red]", "")
+            table.add_row(name, "", "", "", "0", Text("missing", "red"), "")
             continue
         age = row["age_days"]
         colour = "green" if age < 7 else "yellow" if age < 45 else "red"
         table.add_row(name, f"{row['first_date']:%Y-%m-%d}", f"{row['last_date']:%Y-%m-%d}",
                       f"{row['last_available_at']:%Y-%m-%d %H:%M}", f"{int(row['rows']):,}",
-                      row["origin"], f"[{colour}]{age:,.0f}[/{colour}]")
+                      row["origin"], Text(f"{age:,.0f}", colour))
     out = console()
     out.print(table)
     if len(candles):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from backtests.cli.backtest import common_options, load_inputs
-from backtests.cli.common import Context, console
+from backtests.cli.backtest import check_candles, check_rule, common_options, load_inputs
+from backtests.cli.common import Context, console, print_csv, print_json
 
 
 @click.command()
 @common_options(symbols=("BTC/USDT", "ETH/USDT"))
-@click.option("--rule", default="threshold:70", show_default=True, help="Rule to backtest.")
+@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
+              help="Rule to backtest.")
 @click.option("--output", "-o", default="riskoff-report.html", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--png-dir", type=click.Path(file_okay=False),
@@ -32,9 +33,9 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     from backtests.research.evaluate import evaluate
     from backtests.research.sweep import sweep
 
-    del fmt  # the report is HTML whatever --format says
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
+    check_candles(prices, since, until)
     first = next(iter(prices.values()))
     window = {"start": since, "end": until}
     result = run(prices if len(prices) > 1 else first, scores, rule=rule, timeframe=timeframe,
@@ -42,11 +43,24 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     evaluation = evaluate(scores, first, timeframe, macro=macro, warn=False, **window)
     grid = sweep(first, scores, thresholds=range(50, 100, 2), smoothing=(1, 3, 7, 14, 30),
                  timeframe=timeframe, **window)
-    shown = {symbol: frame[frame.index >= since] for symbol, frame in prices.items()}
+    shown = {symbol: frame if since is None else frame[frame.index >= since]
+             for symbol, frame in prices.items()}
     built = build_report(scores, shown, macro=macro, backtest=result, evaluation=evaluation,
                          sweep=grid, notes=notes)
+    path = built.save(output)
+    pngs = built.save_pngs(png_dir) if png_dir else []
+    if fmt == "json":  # the page itself is HTML; json and csv describe what was written
+        print_json({"path": str(path.resolve()), "pngs": [str(p) for p in pngs],
+                    "sections": [{"id": s.id, "title": s.title, "chart": s.figure is not None}
+                                 for s in built.sections], "notes": notes})
+        return
+    if fmt == "csv":
+        import pandas as pd
+
+        print_csv(pd.DataFrame([{"id": s.id, "title": s.title, "chart": s.figure is not None}
+                                for s in built.sections]))
+        return
     out = console(stderr=True)
-    out.print(f"report: {built.save(output)}", highlight=False)
+    out.print(f"report: {path}", highlight=False)
     if png_dir:
-        out.print(f"charts: {len(built.save_pngs(png_dir))} PNG files in {png_dir}",
-                  highlight=False)
+        out.print(f"charts: {len(pngs)} PNG files in {png_dir}", highlight=False)

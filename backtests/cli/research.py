@@ -7,6 +7,7 @@ import click
 from backtests.cli.backtest import (
     REPORT_OPTION,
     _print_stats,
+    check_candles,
     common_options,
     load_inputs,
     save_report,
@@ -32,40 +33,21 @@ def parse_grid(text: str, option: str, *, integers: bool = False) -> list:
     return [int(v) for v in values] if integers else [float(v) for v in values]
 
 
-_FRACTIONS = {"total_return", "annualized_return", "max_drawdown", "precision", "recall",
-              "exposure_time", "mean", "median", "p10", "p90", "share_negative",
-              "mean_drawdown", "worst_drawdown", "overlap", "share_top", "calm_share"}
+def _print_frame(frame, title: str, *, by_row: str | None = None) -> None:
+    """A result table, formatted as in the HTML report (:mod:`backtests.report.formats`).
 
-
-def _cells(column) -> list[str]:
-    """One column as text: dates as days, integers plain, fractions as percent."""
-    import pandas as pd
-
-    name = str(column.name)
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return [f"{v:%Y-%m-%d}" if pd.notna(v) else "" for v in column]
-    if pd.api.types.is_integer_dtype(column) or name in ("count", "signals", "events", "hits",
-                                                         "n", "trades", "smoothing", "days"):
-        return [str(int(v)) if pd.notna(v) else "" for v in column]
-    if pd.api.types.is_float_dtype(column):
-        percent = name in _FRACTIONS or name.startswith(
-            ("mean_", "median_", "is_total", "oos_total", "is_max", "oos_max", "is_annual",
-             "oos_annual", "is_exposure", "oos_exposure")) or " return " in name \
-            or " drawdown " in name
-        text = "{:+.2%}" if percent else "{:,.3f}"
-        return [text.format(v) if pd.notna(v) else "" for v in column]
-    return [str(v) for v in column]
-
-
-def _print_frame(frame, title: str) -> None:
+    Headers are words that wrap rather than being cut; `by_row` names a column that gives
+    each row's metric (and so its unit).
+    """
     from rich import box
     from rich.table import Table
 
+    from backtests.report.formats import label, min_width, table_text
+
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-    columns = [_cells(frame[c]) for c in frame.columns]
     for column in frame.columns:
-        table.add_column(str(column), justify="right")
-    for row in zip(*columns, strict=True):
+        table.add_column(label(column), justify="right", min_width=min_width(label(column)))
+    for row in table_text(frame, by_row=by_row).itertuples(index=False):
         table.add_row(*row)
     console().print(table)
 
@@ -118,6 +100,7 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
 
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
+    check_candles(prices, since, until)
     days = tuple(int(d) for d in parse_grid(horizons, "--horizons", integers=True))
     if n_boot < 2:
         raise click.BadParameter(f"{n_boot} is too few; use e.g. 2000", param_hint="--n-boot")
@@ -217,6 +200,7 @@ def sweep_command(ctx: Context, symbols, exchange, timeframe, since, until, data
 
     _, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                            refresh, weights_file)
+    check_candles(prices, since, until)
     table = sweep(_one_symbol(prices, "sweep"), scores,
                   thresholds=parse_grid(thresholds, "--thresholds"),
                   smoothing=parse_grid(smoothing, "--smoothing", integers=True), band=band,
@@ -260,6 +244,7 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
 
     _, scores, prices, _ = load_inputs(ctx, symbols, timeframe, exchange, data_dir, refresh,
                                        weights_file)
+    check_candles(prices, since, until)
     result = walk_forward(_one_symbol(prices, "walkforward"), scores, train=train,
                           test=test_length, anchored=anchored, objective=objective,
                           thresholds=parse_grid(thresholds, "--thresholds"),
@@ -276,7 +261,9 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
     columns = ["oos_start", "oos_end", "threshold", "smoothing", f"is_{objective}",
                f"oos_{objective}"]
     _print_frame(result.splits[columns], "windows: chosen in-sample, judged out-of-sample")
-    _print_frame(result.summary().reset_index(), "mean in-sample against out-of-sample")
+    _print_frame(result.summary().reset_index(), "mean in-sample against out-of-sample "
+                 "(returns, drawdowns and exposure in %; sharpe, calmar and turnover as "
+                 "ratios)", by_row="metric")
     _print_stats(result.stats, "the chained out-of-sample equity against buy-and-hold")
 
 

@@ -7,8 +7,10 @@ import warnings
 from typing import TYPE_CHECKING
 
 import click
+from rich.text import Text
 
-from backtests.cli.common import Context, console, print_json
+from backtests.cli.backtest import past_date
+from backtests.cli.common import FORMAT_OPTION, Context, console, print_csv, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,7 +44,8 @@ def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict
 
 
 @click.command()
-@click.option("--at", "at", metavar="DATE", help="One past reading, as of DATE (UTC).")
+@click.option("--at", "at", metavar="DATE", callback=past_date,
+              help="One past reading, as of DATE (UTC).")
 @click.option("--since", metavar="DATE", help="Every reading from DATE, one row per "
               "availability time.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -74,7 +77,7 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
     if since:
         _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
         return
-    result = reading(scores, macro, None if at is None else to_utc(at, "--at"))
+    result = reading(scores, macro, at)
     result.update(notes=notes, degraded=bool(failed), failed_sources=failed)
     if fmt == "json":
         print_json(result)
@@ -122,11 +125,11 @@ def _print_reading(result: dict, quiet: bool) -> None:
     value = "n/a" if result["score"] is None else f"{result['score']:.1f}"
     out.print(f"risk-off score [bold {colour}]{value}[/] ({regime}) as of "
               f"{result['as_of'][:16].replace('T', ' ')} UTC; {result['coverage']:.0%} of the "
-              "weight has fresh data", highlight=False)
+              "weight has fresh data", highlight=False, markup=True)
     if result["age_days"] > 3:
         out.print(f"[yellow]this reading is {result['age_days']:,.0f} days old: the data end "
                   "there. Run `riskoff data update` for today's score.[/yellow]",
-                  highlight=False)
+                  highlight=False, markup=True)
     if quiet:
         return
     parts = Table(title="why: contributions in score points (50 = an ordinary day)",
@@ -135,8 +138,8 @@ def _print_reading(result: dict, quiet: bool) -> None:
         parts.add_column(column, justify="right" if column == "points" else "left")
     for part in result["components"]:
         points = part["contribution"]
-        shown = "[dim]n/a[/dim]" if points is None else (
-            f"[red]{points:+.1f}[/red]" if points > 0 else f"[green]{points:+.1f}[/green]")
+        shown = Text("n/a", "dim") if points is None else (
+            Text(f"{points:+.1f}", "red" if points > 0 else "green"))
         parts.add_row(part["name"], part["family"], shown, part["description"])
     out.print(parts)
     fresh = Table(title="inputs", box=box.SIMPLE_HEAD, title_justify="left")
@@ -145,11 +148,12 @@ def _print_reading(result: dict, quiet: bool) -> None:
     for item in result["inputs"]:
         fresh.add_row(item["name"], item["last_date"] or "", (item["available_at"] or "")[:16]
                       .replace("T", " "), "" if item["age_days"] is None else
-                      f"{item['age_days']:.1f}", "[red]stale[/red]" if item["stale"] else
-                      "[green]yes[/green]")
+                      f"{item['age_days']:.1f}", Text("stale", "red") if item["stale"] else
+                      Text("yes", "green"))
     out.print(fresh)
     for note in result.get("notes", []):
-        console(stderr=True).print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        console(stderr=True).print(Text.assemble(("note:", "yellow"), f" {note}"),
+                                   highlight=False)
 
 
 @click.command("check-lookahead")
@@ -161,8 +165,9 @@ def _print_reading(result: dict, quiet: bool) -> None:
               help="Use the data from DATE (shorter is faster).")
 @click.option("--pair", default="BTC/USDT", show_default=True,
               help="A freqtrade strategy's candles: this pair at its timeframe.")
+@FORMAT_OPTION
 @click.pass_obj
-def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, pair) -> None:
+def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, pair, fmt) -> None:
     """Check that your own signal never uses data published after each row.
 
     TARGET is ``package.module:function`` or ``path/to/file.py:function``; the function
@@ -178,6 +183,7 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, pair) -> Non
       riskoff check-lookahead mypackage.signals:carry_stress --cutoffs 50
       riskoff check-lookahead user_data/strategies/my_strategy.py:MyStrategy
     """
+    from signals.errors import RiskoffError
     from signals.score.lookahead import check_lookahead as check
     from signals.times import to_utc
 
@@ -185,16 +191,33 @@ def check_lookahead(ctx: Context, target, data_dir, cutoffs, since, pair) -> Non
     macro, _, _ = _load(ctx, data_dir, False)
     start = to_utc(since, "--since")
     data = {name: s[s.index >= start] for name, s in macro.items()}
-    if isinstance(func, type) and hasattr(func, "use_macro"):
-        report = _check_strategy(ctx, func, data, pair, cutoffs)
-    else:
-        report = check(func, data, cutoffs=cutoffs)
+    try:
+        if isinstance(func, type) and hasattr(func, "use_macro"):
+            report = _check_strategy(ctx, func, data, pair, cutoffs)
+        else:
+            report = check(func, data, cutoffs=cutoffs)
+    except RiskoffError:
+        raise
+    except Exception as exc:  # the user's function failed: one line, the traceback on --debug
+        raise RiskoffError(f"{target} raised {type(exc).__name__}: {exc}; fix the function "
+                           "(it gets a dict of name -> Series, as signals.load_macro() "
+                           "gives) or add --debug for the traceback") from exc
+    if fmt == "json":
+        print_json({"target": target, "ok": report.ok, "cutoffs": list(report.cutoffs),
+                    "violations": report.violations.astype(object).where(
+                        report.violations.notna(), None).to_dict(orient="records")})
+    elif fmt == "csv":
+        print_csv(report.violations)
+    if fmt != "table":
+        if not report.ok:
+            sys.exit(EXIT_LOOKAHEAD)
+        return
     out = console()
     if report.ok:
-        out.print(f"[green]ok[/green]: {target} gave the same past at all {len(report.cutoffs)} "
-                  "cut-offs", highlight=False)
+        out.print(Text.assemble(("ok", "green"), f": {target} gave the same past at all "
+                                f"{len(report.cutoffs)} cut-offs"), highlight=False)
         return
-    out.print(f"[red]lookahead[/red]: {report!r}", highlight=False)
+    out.print(Text.assemble(("lookahead", "red"), f": {report!r}"), highlight=False)
     out.print(report.violations.head(20).to_string(index=False), highlight=False)
     sys.exit(EXIT_LOOKAHEAD)
 
@@ -229,7 +252,7 @@ def _import_target(target: str):
             spec.loader.exec_module(module)
         else:
             module = importlib.import_module(module_name)
-    except (ImportError, FileNotFoundError) as exc:
+    except Exception as exc:  # a missing file, or any error the module raises on import
         raise click.BadParameter(f"cannot import {module_name!r}: {exc}",
                                  param_hint="MODULE:FUNCTION") from exc
     func = getattr(module, func_name, None)

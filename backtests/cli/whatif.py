@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backtests.cli.backtest import load_inputs
+from backtests.cli.backtest import load_inputs, past_date
 from backtests.cli.common import Context, console, print_csv, print_json
 from backtests.cli.research import _print_frame, _records, parse_grid
 
@@ -32,8 +32,8 @@ def shock_options(func):
 @click.option("--symbol", "symbols", multiple=True, default=("BTC/USDT", "ETH/USDT"),
               show_default=True, help="Assets whose past reactions are shown (repeatable).")
 @click.option("--exchange", default="binance", show_default=True)
-@click.option("--at", "as_of", metavar="DATE", help="Imagine the moves as of DATE (default: "
-              "the latest reading).")
+@click.option("--at", "as_of", metavar="DATE", callback=past_date,
+              help="Imagine the moves as of DATE (default: the latest reading).")
 @click.option("--k", default=20, show_default=True, help="How many past analog days.")
 @click.option("--horizons", default="7,30,90", show_default=True, help="Days after each analog.")
 @click.option("--data-dir", type=click.Path(exists=True, file_okay=False))
@@ -57,7 +57,6 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
     """
     from backtests.research.shocks import Shocks
     from backtests.research.whatif import find_analogs
-    from signals.times import to_utc
 
     items = [f"{name}={value}" for name, value in moves.items() if value is not None]
     if not items:
@@ -67,7 +66,7 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
                                           weights_file)
     analogs = find_analogs(macro, shocks, prices, "1d", k=k,
                            horizons_days=tuple(parse_grid(horizons, "--horizons", integers=True)),
-                           as_of=None if as_of is None else to_utc(as_of, "--at"),
+                           as_of=as_of,
                            weights=weights_file)
     reading = analogs.reading
     if fmt == "json":
@@ -84,7 +83,7 @@ def whatif(ctx: Context, symbols, exchange, as_of, k, horizons, data_dir, weight
     console().print(f"if {reading.shocks.describe()} as of {reading.as_of:%Y-%m-%d %H:%M} UTC: "
                     f"score {reading.base_score:.1f} ({reading.base_regime}) -> "
                     f"[bold]{reading.shocked_score:.1f} ({reading.regime})[/bold]",
-                    highlight=False)
+                    highlight=False, markup=True)
     moved = reading.table[reading.table["shocked_by"].astype(bool)]
     _print_frame(moved.reset_index()[["component", "raw_now", "raw_shocked", "z_now",
                                       "z_shocked", "contribution_shocked"]],

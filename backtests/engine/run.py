@@ -152,7 +152,8 @@ def run(
     allow_short : bool
         Allow negative exposure (a hedge); long-only otherwise.
     start, end : str or Timestamp, optional
-        Candles to backtest, by open time (naive means UTC).
+        Candles to backtest, by open time (naive means UTC); default every candle given.
+        ``riskoff backtest`` has the same default, so both give the same numbers.
     timeframe : str, optional
         Candle length; default from ``prices.attrs`` or the candles' spacing.
     max_age : str or Timedelta

@@ -161,19 +161,36 @@ def hover_chart(scores: pd.DataFrame, start=None, *, width: int = 1000,
     if daily.empty:
         return "<p>No score to show.</p>"
     parts = [c for c in components() if c in daily]
-    left, right, top, bottom = 40, 10, 10, 25
+    left, right, top, bottom = 52, 10, 10, 25
     span = (daily.index[-1] - daily.index[0]) / pd.Timedelta(days=1) or 1.0
     days = (daily.index - daily.index[0]) / pd.Timedelta(days=1)
     xs = left + np.asarray(days) / span * (width - left - right)
     ys = top + (1 - daily["score"].to_numpy() / 100) * (height - top - bottom)
+    base = height - bottom
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" class="hover-chart">']
+           f'width="{width}" height="{height}" class="hover-chart">',
+           # the axes: score 0-100 upwards, time to the right
+           f'<line x1="{left}" x2="{left}" y1="{top}" y2="{base}" stroke="#666"/>'
+           f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" stroke="#666"/>'
+           f'<text x="12" y="{(top + base) / 2:.1f}" font-size="10" text-anchor="middle" '
+           f'transform="rotate(-90 12 {(top + base) / 2:.1f})">risk-off score</text>']
+    for level in (0, 100):
+        y = top + (1 - level / 100) * (base - top)
+        svg.append(f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" '
+                   f'text-anchor="end">{level}</text>')
     for regime, level in REGIMES[1:]:
         colour = REGIME_COLOURS[regime]
-        y = top + (1 - level / 100) * (height - top - bottom)
+        y = top + (1 - level / 100) * (base - top)
         svg.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{colour}" stroke-width="2"/><text x="2" y="{y + 4:.1f}" '
-                   f'font-size="10">{level:g}</text>')
+                   f'stroke="{colour}" stroke-width="2"/><text x="{left - 4}" '
+                   f'y="{y + 4:.1f}" font-size="10" text-anchor="end">{level:g}</text>')
+    first = daily.index[0]
+    for year in range(first.year + 1, daily.index[-1].year + 1):  # a tick on each 1 January
+        x = left + (pd.Timestamp(year=year, month=1, day=1, tz=first.tz) - first) \
+            / pd.Timedelta(days=1) / span * (width - left - right)
+        svg.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" '
+                   f'stroke="#666"/><text x="{x:.1f}" y="{height - 6}" font-size="10" '
+                   f'text-anchor="middle">{year}</text>')
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     svg.append(f'<polyline points="{points}" fill="none" stroke="#4a235a" '
                'stroke-width="1"/>')
@@ -183,7 +200,5 @@ def hover_chart(scores: pd.DataFrame, start=None, *, width: int = 1000,
         tip = f"{when:%Y-%m-%d}: score {row['score']:.1f} ({row['regime']}); {why}"
         svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="transparent">'
                    f"<title>{html.escape(tip)}</title></circle>")
-    svg.append(f'<text x="{left}" y="{height - 6}" font-size="10">{daily.index[0]:%Y-%m-%d}'
-               f'</text><text x="{width - right}" y="{height - 6}" font-size="10" '
-               f'text-anchor="end">{daily.index[-1]:%Y-%m-%d}</text></svg>')
+    svg.append("</svg>")
     return "".join(svg)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from backtests.report import charts
+from backtests.report.formats import label, table_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -102,13 +103,11 @@ class Report:
         return saved
 
 
-def _table(frame: pd.DataFrame, *, percent: tuple[str, ...] = (), index: bool = True) -> str:
-    shown = frame.copy()
-    for column in shown.columns:
-        if str(column) in percent:
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:+.2%}")
-    return shown.to_html(index=index, na_rep="", float_format=lambda v: f"{v:,.3f}",
-                         border=0)
+def _table(frame: pd.DataFrame, *, index: bool = True, stats: bool = False) -> str:
+    """`frame` as an HTML table, formatted as in the terminal (:mod:`.formats`)."""
+    shown = table_text(frame, stats=stats)
+    shown.columns = [label(c) for c in frame.columns]
+    return shown.to_html(index=index, border=0)
 
 
 def _reading(scores: pd.DataFrame) -> str:
@@ -234,17 +233,16 @@ def build_report(
         rule = next(iter(results.values())).settings["rule"] if results \
             else backtest.settings["rule"]
         sections.append(Section("backtest", f"Backtest: rule {rule} against buy-and-hold",
-                                charts.equity_chart(curves, rule), _table(backtest.stats)))
+                                charts.equity_chart(curves, rule),
+                                _table(backtest.stats, stats=True)))
     if evaluation is not None:
         study = evaluation.event_study
-        percents = tuple(c for c in evaluation.quantiles.columns if str(c).startswith(
-            ("mean_", "median_")))
         body = ("<h3>Rank IC with forward returns (negative = the score warns)</h3>" +
                 _table(evaluation.ic, index=False) +
                 "<h3>Forward returns by score quantile</h3>" +
-                _table(evaluation.quantiles, percent=percents) +
+                _table(evaluation.quantiles) +
                 "<h3>Forward returns by regime</h3>" +
-                _table(evaluation.regimes, percent=percents) +
+                _table(evaluation.regimes) +
                 "<h3>Risk-off calls against drawdowns</h3>" +
                 _table(evaluation.threshold_sweep, index=False) + _evidence_html(evaluation))
         sections.append(Section("evaluation", "Does the score carry information?",

@@ -130,7 +130,8 @@ class MacroData(Mapping):
         """One line on how to get a missing series."""
         sources = ", ".join(MACRO[name].sources)
         return (f"no stored or bundled values (from {sources}); run `riskoff data update` "
-                "with a network connection, or pass data_dir= with saved files")
+                "with a network connection, or pass saved files with --data-dir DIR "
+                "(data_dir= in Python)")
 
     def frame(self, name: str) -> pd.DataFrame:
         """One series with both clocks: ``date`` (publisher's), ``value``, ``available_at``.
@@ -225,7 +226,8 @@ def _warn_bundled(frames: dict[str, pd.DataFrame]) -> None:
         warnings.warn(
             f"bundled data, ends {BUNDLED_END.date()}: {len(only)} series come only from the "
             f"data shipped with riskoff ({', '.join(only[:4])}{', ...' if len(only) > 4 else ''})"
-            ". Run `riskoff data update` with a network connection, or pass data_dir=",
+            ". Run `riskoff data update` with a network connection, or pass saved files with "
+            "--data-dir DIR (data_dir= in Python)",
             BundledDataWarning, stacklevel=3)
 
 

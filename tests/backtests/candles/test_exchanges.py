@@ -86,9 +86,9 @@ def four_days() -> list[list]:
     return load("binance_klines_BTCUSDT_1d_2023-12-28.json")
 
 
-def raw_klines(shared_data: Path) -> list[list]:
+def raw_klines(bundled: Path) -> list[list]:
     """Every BTC/USDT daily kline of the real file, as binance serves them (strings kept)."""
-    with open(shared_data / "crypto" / "binance_BTCUSDT_1d.csv", newline="") as handle:
+    with open(bundled / "crypto" / "binance_BTCUSDT_1d.csv", newline="") as handle:
         rows = list(csv.reader(handle))[1:]
     return [[int(r[0]), *r[1:6], int(r[6]), r[7], int(r[8]), *r[9:12]] for r in rows]
 
@@ -110,8 +110,8 @@ def fetch(clients: Clients, **kwargs) -> OHLCVFetch:
 # --- pagination -----------------------------------------------------------------------------
 
 
-def test_three_pages_of_1000_rebuild_the_whole_daily_file(shared_data):
-    klines = raw_klines(shared_data)
+def test_three_pages_of_1000_rebuild_the_whole_daily_file(bundled):
+    klines = raw_klines(bundled)
     assert len(klines) == 2328
     pages = [klines[:1000], klines[1000:2000], klines[2000:]]
     clients = Clients().add("binance", binance_routes([(200, p) for p in pages]))
@@ -227,8 +227,8 @@ def test_windowed_exchange_skips_an_empty_window_before_the_listing():
     assert result.exchange == "okx"
 
 
-def test_kraken_serving_only_recent_candles_warns_and_marks_incomplete(shared_data):
-    latest = raw_klines(shared_data)[-720:]
+def test_kraken_serving_only_recent_candles_warns_and_marks_incomplete(bundled):
+    latest = raw_klines(bundled)[-720:]
     ohlc = [[k[0] // 1000, k[1], k[2], k[3], k[4], k[4], k[5], k[8]] for k in latest]
     clients = Clients().add("kraken", {
         "/0/public/Assets": (200, load("kraken_Assets.json")),

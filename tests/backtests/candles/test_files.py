@@ -12,6 +12,7 @@ import pytest
 from backtests.candles.files import (
     CANDLE_FILE_PATTERN,
     CandleFileMeta,
+    candle_file_name,
     find_candle_file,
     find_gaps,
     parse_candle_file_name,
@@ -53,8 +54,8 @@ def with_rows(text: str, *replacements: tuple[str, str]) -> str:
 # --- the real files ------------------------------------------------------------------------
 
 
-def test_binance_daily_golden_values(shared_data):
-    frame, meta = read_candle_file(shared_data / "crypto" / "binance_BTCUSDT_1d.csv")
+def test_binance_daily_golden_values(bundled):
+    frame, meta = read_candle_file(bundled / "crypto" / "binance_BTCUSDT_1d.csv")
 
     assert meta == CandleFileMeta("binance", "BTC/USDT", "1d", "binance_klines")
     assert len(frame) == 2328
@@ -328,3 +329,9 @@ def test_find_gaps_rejects_a_timeframe_it_cannot_read():
 
     with pytest.raises(DataContractError, match="'4hours' is not a ccxt timeframe"):
         find_gaps(frame, "4hours")
+
+
+def test_the_name_to_save_candles_under_is_read_back_as_the_same_candles():
+    assert candle_file_name("Binance", "XRP/USDT", "1d") == "binance_XRPUSDT_1d.csv"
+    meta = parse_candle_file_name(candle_file_name("kucoin", "ETH/USDT", "4h"))
+    assert (meta.exchange, meta.symbol, meta.timeframe) == ("kucoin", "ETH/USDT", "4h")

@@ -10,7 +10,7 @@ def run(*args):
     return CliRunner().invoke(riskoff, list(args), catch_exceptions=False)
 
 
-def test_plain_backtest_runs_btc_daily_since_2018_offline():
+def test_plain_backtest_runs_btc_daily_offline():
     result = run("backtest")
     assert result.exit_code == 0, result.output
     assert "BTC/USDT 1d, rule threshold:70" in result.stdout
@@ -23,7 +23,8 @@ def test_backtest_json_for_btc_and_eth():
                  "threshold:70:55", "--format", "json")
     payload = json.loads(result.stdout)
     stats = payload["stats"]
-    assert stats["Start"]["combined/strategy"].startswith("2018-01-01")
+    # no --since: every candle, from the first of the bundled files (open_time 1502928000000)
+    assert stats["Start"]["combined/strategy"].startswith("2017-08-17")
     assert set(stats["Return [%]"]) == {f"{a}/{b}" for a in ("BTC/USDT", "ETH/USDT", "combined")
                                         for b in ("strategy", "buy_and_hold")}
     assert payload["rule"] == "threshold:70:55"
@@ -51,3 +52,16 @@ def test_backtest_writes_an_html_report_when_asked(tmp_path):
     assert result.exit_code == 0
     page = path.read_text(encoding="utf-8")
     assert 'id="chart-backtest"' in page and "Sharpe Ratio" in page
+
+
+def test_the_command_and_the_library_start_at_the_same_candle_and_agree():
+    import backtests
+    import signals
+
+    payload = json.loads(run("backtest", "--format", "json").stdout)
+    result = backtests.run(backtests.load_prices("BTC/USDT", "1d"),
+                           signals.risk_off_score(signals.load_macro()))
+    assert payload["stats"]["Start"]["strategy"] == result.stats.loc["Start", "strategy"]\
+        .isoformat()
+    assert payload["stats"]["Return [%]"]["strategy"] == pytest.approx(
+        result.stats.loc["Return [%]", "strategy"], rel=1e-12)

@@ -26,18 +26,28 @@ ARGS = {"whatif": ["--usdjpy", "-8%", "--symbol", "BTC/USDT", "--k", "5"],
         "walkforward": ["--thresholds", "60,70", "--smoothing", "1"],
         "data update": ["--source", "fred", "--no-prices"],
         "evaluate": ["--n-boot", "100"],
-        "study": ["--n-boot", "20", "--no-components"]}
+        "study": ["--n-boot", "20", "--no-components"],
+        "report": ["--symbol", "BTC/USDT", "--since", "2023-06-01"],
+        "check-lookahead": ["my_signal.py:steep", "--cutoffs", "3", "--since", "2023-01-01"]}
+
+MY_SIGNAL = """
+def steep(macro):
+    return macro["jgb_10y"] - macro["jgb_2y"]
+"""
 
 
 @pytest.mark.parametrize("command", list(documented()))
-def test_json_keys_match_the_docs(command, monkeypatch):
+def test_json_keys_match_the_docs(command, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # the report is written here
+    (tmp_path / "my_signal.py").write_text(MY_SIGNAL)
     argv = [*command.split(), *ARGS.get(command, []), "--format", "json"]
     result = CliRunner().invoke(riskoff, argv)
     assert result.exit_code in (0, 2), result.output  # data update fails offline: exit 2
     assert list(json.loads(result.stdout)) == documented()[command]
 
 
-@pytest.mark.parametrize("command", ["score", "backtest", "evaluate", "sweep", "data status"])
+@pytest.mark.parametrize("command", ["score", "backtest", "evaluate", "sweep", "data status",
+                                     "config show"])
 def test_csv_is_a_table_with_a_header(command):
     argv = [*command.split(), *ARGS.get(command, []), "--format", "csv"]
     result = CliRunner().invoke(riskoff, argv)

@@ -64,8 +64,8 @@ def _ny(day: str, clock: str = "15:30") -> pd.Timestamp:
 # ---------------------------------------------------------------- parsing
 
 
-def test_bundled_file_golden_values(shared_data):
-    obs = cftc.read_file(shared_data / "macro" / "cftc_jpy_legacy_futures.csv")
+def test_bundled_file_golden_values(bundled):
+    obs = cftc.read_file(bundled / "macro" / "cftc_jpy_legacy_futures.csv")
     wide = obs.pivot(index="date", columns="series", values="value")
     assert list(wide.columns) == sorted(cftc.SERIES)
     assert len(wide) == 991 and wide.index[0] == pd.Timestamp("2005-01-04")
@@ -360,8 +360,8 @@ def test_exception_table_is_consistent():
     assert {b.evidence for b in cftc_calendar.EXCEPTIONS} <= {"doc", "derived", "estimate"}
 
 
-def test_every_release_follows_the_positions_and_keeps_their_order(shared_data):
-    raw = (shared_data / "macro" / "cftc_jpy_legacy_futures.csv").read_bytes()
+def test_every_release_follows_the_positions_and_keeps_their_order(bundled):
+    raw = (bundled / "macro" / "cftc_jpy_legacy_futures.csv").read_bytes()
     dates = cftc.parse_socrata_csv(raw).index
     times = cftc_calendar.release_times(dates)
     close = at_local_time(dates, "17:00", "America/New_York")  # after the Tuesday close

@@ -47,15 +47,15 @@ def test_monthly_oecd_average_is_available_after_the_month_after_next_begins():
     assert got[0] == pd.Timestamp("2024-01-01 16:30", tz="America/New_York")  # 21:30 UTC
 
 
-def test_nothing_is_available_before_its_date_ends(shared_data):
+def test_nothing_is_available_before_its_date_ends(bundled):
     for code in fred.SERIES:
-        obs = fred.read_file(shared_data / "macro" / f"fred_{code}.csv")
+        obs = fred.read_file(bundled / "macro" / f"fred_{code}.csv")
         end_of_day = (obs["date"] + pd.Timedelta(days=1)).dt.tz_localize(UTC)
         assert (obs["available_at"] >= end_of_day).all(), code
 
 
-def test_golden_value_from_the_bundled_file(shared_data):
-    obs = fred.read_file(shared_data / "macro/fred_DGS10.csv")
+def test_golden_value_from_the_bundled_file(bundled):
+    obs = fred.read_file(bundled / "macro/fred_DGS10.csv")
     row = obs[obs["date"] == "2023-12-29"].iloc[0]
     assert row["series"] == "fred:DGS10" and row["value"] == 3.88
 

@@ -83,8 +83,8 @@ def test_unreadable_dates_are_nat(text):
     assert pd.isna(mof._parse_dates(pd.Series([text]))[0])
 
 
-def test_real_history_golden(shared_data):
-    obs = mof.read_file(shared_data / "macro" / "mof_jgbcme_all.csv")
+def test_real_history_golden(bundled):
+    obs = mof.read_file(bundled / "macro" / "mof_jgbcme_all.csv")
     ten = obs[obs["series"] == "mof:10Y"].set_index("date")["value"]
     assert ten.loc["2023-12-29"] == 0.647
     assert ten.index[0] == pd.Timestamp("1986-07-05")  # the 10Y column is '-' before

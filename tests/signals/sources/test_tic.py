@@ -32,8 +32,8 @@ def _ny_release(day: str) -> pd.Timestamp:
 # ---------------------------------------------------------------- parsing
 
 
-def test_bundled_history_golden_values(shared_data):
-    wide = tic.parse_mfh((shared_data / "macro" / "tic_mfhhis01.txt").read_bytes())
+def test_bundled_history_golden_values(bundled):
+    wide = tic.parse_mfh((bundled / "macro" / "tic_mfhhis01.txt").read_bytes())
     assert list(wide.columns) == [JAPAN, CHINA]
     assert wide.loc["2023-12-31", JAPAN] == 1115.3
     assert wide.loc["2023-12-31", CHINA] == 816.3
