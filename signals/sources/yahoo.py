@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import threading
 import warnings
@@ -209,44 +210,102 @@ def _check_symbol(symbol: str, where: str | None) -> None:
             source="yahoo", series=_store_id(symbol), url=where)
 
 
-def _explain(exc: Exception) -> str:
-    """One line for a yfinance or transport error, with what to do about it."""
+def _explain(exc: Exception, status: int | None) -> tuple[str, bool]:
+    """One line for a yfinance or transport error, and whether it is a hard failure.
+
+    A hard failure is one Yahoo's other tickers would meet the same way (see
+    :class:`signals.sources.http.PublisherDownError`).
+
+    `status` is the HTTP status of Yahoo's last answer, when the session could tell:
+    yfinance reads a 451/500/503 body as "no prices" and calls the ticker "possibly
+    delisted", so the status is named first.
+    """
+    import requests
     from yfinance.exceptions import YFPricesMissingError, YFRateLimitError, YFTzMissingError
 
-    if isinstance(exc, YFRateLimitError):
+    if isinstance(exc, YFRateLimitError) or status == 429:
         return ("rate limited by Yahoo (HTTP 429 Too Many Requests); wait and try again "
                 "later (cloud and shared IPs are often blocked); cboe:VIX and fred:DEXJPUS "
-                "cover VIX and USD/JPY history meanwhile")
-    status = getattr(getattr(exc, "response", None), "status_code", None)
+                "cover VIX and USD/JPY history meanwhile", True)
+    if status == 451:
+        return ("HTTP 451 Unavailable For Legal Reasons: Yahoo refuses this region; use "
+                "saved files (--data-dir) or cboe:VIX and fred:DEXJPUS", True)
+    if status is not None and status >= 500:
+        return f"HTTP {status}: Yahoo's server failed; try again later", True
+    if isinstance(exc, requests.Timeout | TimeoutError):
+        return f"no answer from Yahoo in time ({exc}); try again later", True
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return (f"the connection dropped before Yahoo's whole answer arrived ({exc}); "
+                "nothing was stored, try again", False)
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect to Yahoo ({type(exc).__name__}: {exc})", True
+    if isinstance(exc, json.JSONDecodeError):
+        return (f"Yahoo's answer is not whole JSON (an HTML page, an empty body or a body "
+                f"cut short: {exc}); nothing was stored, try again later", False)
     if isinstance(exc, YFTzMissingError) or status == 404:
         return (f"the symbol is unknown to Yahoo (no time zone, HTTP 404 or delisted): {exc}; "
-                "check the ticker")
+                "check the ticker", False)
+    if status is not None and status >= 400:
+        return f"HTTP {status}: Yahoo refused the request ({exc})", False
     if isinstance(exc, YFPricesMissingError):
-        return f"Yahoo sent no prices for the range: {exc}"
-    return f"yfinance failed: {type(exc).__name__}: {exc}"
+        return f"Yahoo sent no prices for the range: {exc}", False
+    return f"yfinance failed: {type(exc).__name__}: {exc}", False
+
+
+def _third_of_time_left(read_timeout: float, limit) -> float:
+    return read_timeout if limit is None else min(read_timeout,
+                                                  max(limit.remaining(), 0.003) / 3)
 
 
 def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> pd.DataFrame:
-    """Run ``yf.Ticker(symbol).history`` with yfinance raising instead of hiding errors."""
+    """Run ``yf.Ticker(symbol).history`` with yfinance raising instead of hiding errors.
+
+    yfinance's own log lines ("Cookie/crumb fetch failed", "possibly delisted") are
+    silenced while it runs: the error raised here says the same once, with the fix.
+    yfinance makes up to three requests (cookie, crumb, chart), so each gets a third of the
+    time left before the current deadline (:func:`signals.sources.http.deadline`) at most.
+    """
     import yfinance as yf
     from yfinance.exceptions import YFException
 
+    from signals.sources.http import PublisherDownError, current_deadline, request_timeout
+
+    limit = current_deadline()
+    if limit is not None and limit.expired():
+        raise PublisherDownError(f"the refresh's deadline of {limit.seconds:g} s was reached",
+                                 source="yahoo", series=_store_id(symbol), url=url)
+    statuses: list[int] = []
+
+    def remember(response, *args, **kwargs):
+        if "/v8/finance/chart/" in str(getattr(response, "url", "")):
+            statuses.append(response.status_code)
+
+    hooks = getattr(session, "hooks", None)
+    if hooks is not None:
+        hooks.setdefault("response", []).append(remember)
+    logger = logging.getLogger("yfinance")
     with _YF_LOCK:
         debug = yf.config.debug
-        hidden = debug.hide_exceptions
+        hidden, level = debug.hide_exceptions, logger.level
         debug.hide_exceptions = False
+        logger.setLevel(logging.CRITICAL + 1)
         try:
             with warnings.catch_warnings():
                 # yfinance's own pandas deprecation notices; nothing a riskoff user can act on
                 warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
                 return yf.Ticker(symbol, session=session).history(
-                    start=start, end=end, interval="1d", auto_adjust=False, timeout=30)
+                    start=start, end=end, interval="1d", auto_adjust=False,
+                    timeout=_third_of_time_left(request_timeout()[1], limit))
         except (YFException, OSError, json.JSONDecodeError) as exc:
             # OSError covers requests' and curl_cffi's network and HTTP errors.
-            raise DataSourceError(_explain(exc), source="yahoo", series=_store_id(symbol),
-                                  url=url) from exc
+            message, hard = _explain(exc, statuses[-1] if statuses else None)
+            kind = PublisherDownError if hard else DataSourceError
+            raise kind(message, source="yahoo", series=_store_id(symbol), url=url) from exc
         finally:
             debug.hide_exceptions = hidden
+            logger.setLevel(level)
+            if hooks is not None:
+                hooks["response"].remove(remember)
 
 
 def fetch_ticker(
