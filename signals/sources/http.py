@@ -151,9 +151,14 @@ def current_deadline() -> Deadline | None:
     return _CURRENT.get()
 
 
-def request_timeout(connect: float = CONNECT_TIMEOUT,
-                    read: float = READ_TIMEOUT) -> tuple[float, float]:
-    """``(connect, read)`` timeouts in seconds, cut to the time left before the deadline."""
+def request_timeout(connect: float | None = None,
+                    read: float | None = None) -> tuple[float, float]:
+    """``(connect, read)`` timeouts in seconds, cut to the time left before the deadline.
+
+    ``None`` means :data:`CONNECT_TIMEOUT` / :data:`READ_TIMEOUT`.
+    """
+    connect = CONNECT_TIMEOUT if connect is None else connect
+    read = READ_TIMEOUT if read is None else read
     limit = current_deadline()
     if limit is None:
         return connect, read
@@ -259,8 +264,8 @@ def download(
     params: dict | None = None,
     ends_with: bytes | tuple[bytes, ...] | None = b"\n",
     is_json: bool = False,
-    connect_timeout: float = CONNECT_TIMEOUT,
-    read_timeout: float = READ_TIMEOUT,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
     retries: int = 3,
     backoff: float = 1.0,
 ) -> Download:
@@ -282,8 +287,9 @@ def download(
     is_json : bool
         The body is JSON and must parse whole (`ends_with` is then ignored).
     connect_timeout, read_timeout : float
-        Seconds per attempt to connect and between bytes of the answer; both are cut to
-        the time left before the current :func:`deadline`.
+        Seconds per attempt to connect and between bytes of the answer (default
+        :data:`CONNECT_TIMEOUT`, :data:`READ_TIMEOUT`); both are cut to the time left
+        before the current :func:`deadline`.
     retries : int
         Extra attempts after a 429, a 5xx or a connection dropped mid-body.
     backoff : float

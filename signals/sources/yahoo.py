@@ -296,8 +296,9 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
                 return yf.Ticker(symbol, session=session).history(
                     start=start, end=end, interval="1d", auto_adjust=False,
                     timeout=_third_of_time_left(request_timeout()[1], limit))
-        except (YFException, OSError, json.JSONDecodeError) as exc:
-            # OSError covers requests' and curl_cffi's network and HTTP errors.
+        except (YFException, OSError, ValueError, KeyError) as exc:
+            # OSError covers requests' and curl_cffi's network and HTTP errors; ValueError
+            # (JSONDecodeError) and KeyError come from yfinance reading an error body.
             message, hard = _explain(exc, statuses[-1] if statuses else None)
             kind = PublisherDownError if hard else DataSourceError
             raise kind(message, source="yahoo", series=_store_id(symbol), url=url) from exc
