@@ -262,8 +262,12 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
 
     yfinance's own log lines ("Cookie/crumb fetch failed", "possibly delisted") are
     silenced while it runs: the error raised here says the same once, with the fix.
-    yfinance makes up to three requests (cookie, crumb, chart), so each gets a third of the
-    time left before the current deadline (:func:`signals.sources.http.deadline`) at most.
+    yfinance makes up to three requests (cookie or time zone, crumb, chart), so each gets a
+    third of the time left before the current deadline
+    (:func:`signals.sources.http.deadline`) at most; on a session passed in, the cap also
+    covers yfinance's time-zone lookup, which has its own 10 s timeout. yfinance's own
+    session (``session=None``) keeps that 10 s on a ticker's first fetch (the time zone is
+    cached after it).
     """
     import yfinance as yf
     from yfinance.exceptions import YFException
@@ -283,6 +287,11 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
     hooks = getattr(session, "hooks", None)
     if hooks is not None:
         hooks.setdefault("response", []).append(remember)
+    timeout = _third_of_time_left(request_timeout()[1], limit)
+    send = getattr(session, "request", None)
+    if send is not None:  # yfinance's time-zone lookup has its own 10 s timeout: cap it
+        session.request = lambda method, url, **kw: send(
+            method, url, **{**kw, "timeout": min(kw.get("timeout") or timeout, timeout)})
     logger = logging.getLogger("yfinance")
     with _YF_LOCK:
         debug = yf.config.debug
@@ -295,7 +304,7 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
                 warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
                 return yf.Ticker(symbol, session=session).history(
                     start=start, end=end, interval="1d", auto_adjust=False,
-                    timeout=_third_of_time_left(request_timeout()[1], limit))
+                    timeout=timeout)
         except (YFException, OSError, ValueError, KeyError) as exc:
             # OSError covers requests' and curl_cffi's network and HTTP errors; ValueError
             # (JSONDecodeError) and KeyError come from yfinance reading an error body.
@@ -307,6 +316,8 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
             logger.setLevel(level)
             if hooks is not None:
                 hooks["response"].remove(remember)
+            if send is not None:
+                del session.request
 
 
 def fetch_ticker(
