@@ -1,4 +1,4 @@
-"""``riskoff data update`` and ``riskoff data status``."""
+"""``riskoff data update``, ``riskoff data status`` and ``riskoff data verify``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import warnings
 import click
 
 from backtests.cli.common import (
+    EXIT_NOTHING,
     EXIT_PARTIAL,
     FORMAT_OPTION,
     Context,
@@ -24,17 +25,27 @@ def data() -> None:
     """Download, import and inspect the data riskoff uses."""
 
 
-def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, on_result):
+def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, on_result,
+                   limit, skip: str | None):
     from backtests.candles.prices import StaleCandlesWarning, load_prices
     from signals.data.update import FetchResult
     from signals.errors import RiskoffError
+    from signals.sources.http import deadline
 
     results = []
     for symbol in symbols:
         label = f"{exchange} {symbol} {timeframe}"
+        reason = skip or (f"skipped: the update's deadline of {limit.seconds:g} s was reached"
+                          if limit.expired() else None)
+        if reason is not None:
+            result = FetchResult("prices", label, 0, reason, skipped=True)
+            results.append(result)
+            on_result(result)
+            continue
         before = len(store.read_candles(exchange, symbol, timeframe))
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught, deadline(limit):
+                warnings.simplefilter("always")
                 warnings.simplefilter("error", StaleCandlesWarning)
                 if data_dir is not None:
                     frame = load_prices(symbol, timeframe, exchange=exchange, data_dir=data_dir)
@@ -44,12 +55,34 @@ def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, 
                     frame = load_prices(symbol, timeframe, exchange=exchange, refresh=True,
                                         store=store)
                     rows = len(frame) - before
-            result = FetchResult("prices", label, max(rows, 0))
+            notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+            result = FetchResult("prices", label, max(rows, 0), note="; ".join(notes) or None)
         except (RiskoffError, StaleCandlesWarning) as exc:
             result = FetchResult("prices", label, 0, str(exc))
         results.append(result)
         on_result(result)
     return results
+
+
+def _offline(results) -> bool:
+    """Nothing succeeded and every download tried could not connect at all."""
+    tried = [r for r in results if not r.skipped]
+    return bool(tried) and all(not r.ok and r.unreachable for r in tried)
+
+
+def _offline_line(store) -> str:
+    """One line: the network is unreachable, and what still works."""
+    from backtests.candles.files import parse_candle_file_name
+    from signals.data.bundled import BUNDLED_DIR, BUNDLED_END
+    from signals.sources.registry import all_sources
+
+    names = ", ".join(s.name for s in all_sources() if s.bundled)
+    files = [parse_candle_file_name(p.name) for p in sorted((BUNDLED_DIR / "crypto").glob("*.csv"))]
+    candles = ", ".join(f"{m.exchange} {m.symbol} {m.timeframe}" for m in files)
+    return (f"network unreachable: nothing was downloaded, the store is unchanged. What still "
+            f"works: every command on the bundled data ({names}; candles {candles}) to "
+            f"{BUNDLED_END:%Y-%m-%d}, plus what {store.path} already holds; or import saved "
+            "files with --data-dir")
 
 
 @data.command()
@@ -62,33 +95,43 @@ def _price_results(ctx: Context, store, symbols, timeframe, exchange, data_dir, 
 @click.option("--timeframe", default="1d", show_default=True, help="Candle timeframe.")
 @click.option("--exchange", default="binance", show_default=True, help="ccxt exchange id.")
 @click.option("--no-prices", is_flag=True, help="Update macro data only.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS",
+              help="Longest time the whole update may take; downloads not finished by then "
+                   "are reported and skipped [default: 45].")
 @FORMAT_OPTION
 @click.pass_obj
-def update(ctx: Context, sources, data_dir, symbols, timeframe, exchange, no_prices,
+def update(ctx: Context, sources, data_dir, symbols, timeframe, exchange, no_prices, timeout,
            fmt) -> None:
     """Download what is new from every publisher and exchange into the store.
 
     Each download is stored on its own: a failed source keeps its old data and the others
-    still update. Exit code 2 when any source failed.
+    still update. The whole update ends within --timeout seconds; a publisher that times
+    out, refuses or keeps answering 429/5xx is skipped for the rest of the run. Exit code 2
+    when some downloads failed, 4 when none succeeded (offline: one line says what still
+    works).
 
     \b
     Examples:
       riskoff data update
-      riskoff data update --source fred --source mof --no-prices
+      riskoff data update --source fred --source mof --no-prices --timeout 20
       riskoff data update --data-dir ~/saved --symbol BTC/USDT --timeframe 4h
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from signals.data.update import import_data_dir, refresh_macro
+    from signals.data.update import DEFAULT_DEADLINE, import_data_dir, refresh_macro
+    from signals.sources.http import Deadline
     from signals.sources.registry import all_sources, get_source
 
     store = ctx.store()
     chosen = [get_source(name) for name in sources] if sources else all_sources()
+    limit = Deadline(DEFAULT_DEADLINE if timeout is None else timeout)
     total = (0 if data_dir else sum(len(s.fetches) for s in chosen)) + \
         (0 if no_prices else len(symbols))
     err = console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True, disable=ctx.quiet or fmt == "json") as progress:
+                  console=err, transient=True,
+                  disable=ctx.quiet or fmt == "json" or not err.is_terminal) as progress:
         task = progress.add_task("updating", total=total)
 
         def advance(result) -> None:
@@ -97,41 +140,55 @@ def update(ctx: Context, sources, data_dir, symbols, timeframe, exchange, no_pri
         if data_dir:
             results = import_data_dir(store, data_dir)
         else:
-            results = refresh_macro(store, sources=chosen, on_result=advance)
+            results = refresh_macro(store, sources=chosen, on_result=advance, deadline=limit)
+        offline = not data_dir and _offline(results)
         if not no_prices:
+            skip = "skipped: the network is unreachable" if offline else None
             results += _price_results(ctx, store, symbols, timeframe, exchange, data_dir,
-                                      advance)
+                                      advance, limit, skip)
     failed = [r for r in results if not r.ok]
+    rows = [{"source": r.source, "label": r.label, "rows": r.rows, "ok": r.ok,
+             "skipped": r.skipped, "error": r.error, "note": r.note} for r in results]
     if fmt == "json":
-        print_json({"store": str(store.path), "ok": not failed,
-                    "results": [{"source": r.source, "label": r.label, "rows": r.rows,
-                                 "ok": r.ok, "error": r.error} for r in results]})
+        print_json({"store": str(store.path), "ok": not failed, "offline": offline,
+                    "results": rows})
     elif fmt == "csv":
         import pandas as pd
 
-        print_csv(pd.DataFrame([{"source": r.source, "label": r.label, "rows": r.rows,
-                                 "ok": r.ok, "error": r.error} for r in results]))
+        print_csv(pd.DataFrame(rows))
+    elif offline:
+        err.print(_offline_line(store), highlight=False, markup=False)
     else:
         _print_update_table(results, ctx.quiet)
         if not ctx.quiet:
-            err.print(f"{len(results) - len(failed)} of {len(results)} downloads succeeded, "
-                      f"{sum(r.rows for r in results)} rows new or changed; "
-                      f"store {store.path}", highlight=False)
+            skipped = sum(r.skipped for r in results)
+            err.print(f"{len(results) - len(failed)} of {len(results)} downloads succeeded"
+                      + (f" ({skipped} skipped)" if skipped else "")
+                      + f", {sum(r.rows for r in results)} rows new or changed; "
+                      f"store {store.path}", highlight=False, markup=False)
     if failed:
-        sys.exit(EXIT_PARTIAL)
+        sys.exit(EXIT_NOTHING if len(failed) == len(results) else EXIT_PARTIAL)
 
 
 def _print_update_table(results, quiet: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=None if quiet else "riskoff data update")
     for column in ("source", "download", "new rows", "result"):
         table.add_column(column, justify="right" if column == "new rows" else "left")
     for r in results:
-        if quiet and r.ok:
+        if quiet and r.ok and r.note is None:
             continue
-        table.add_row(r.source, r.label, str(r.rows),
-                      "[green]ok[/green]" if r.ok else f"[red]failed:[/red] {r.error}")
+        if r.ok:
+            result = Text("ok", style="green")
+            if r.note:
+                result.append(f" (warning: {r.note})", style="yellow")
+        elif r.skipped:
+            result = Text(r.error, style="yellow")
+        else:
+            result = Text("failed: ", style="red").append(r.error, style="")
+        table.add_row(r.source, r.label, str(r.rows), result)
     if table.row_count:
         console().print(table)
 

@@ -67,6 +67,9 @@ class FetchResult:
         Not attempted: its publisher failed hard earlier in the run, or the deadline passed.
     note : str or None
         A warning about what was stored, e.g. suspect revisions kept out.
+    unreachable : bool
+        It failed because the publisher could not be reached at all (no network, DNS,
+        connection refused).
     """
 
     source: str
@@ -75,6 +78,7 @@ class FetchResult:
     error: str | None = None
     skipped: bool = False
     note: str | None = None
+    unreachable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -268,7 +272,8 @@ def _run(store: Store, source: Source, fetch: Fetch, session,
         return FetchResult(source.name, fetch.label, rows, note=note), False
     except DataSourceError as exc:
         hard = isinstance(exc, http.PublisherDownError)
-        return FetchResult(source.name, fetch.label, 0, str(exc)), hard
+        return FetchResult(source.name, fetch.label, 0, str(exc),
+                           unreachable=exc.unreachable), hard
     except Exception as exc:  # a loader bug must not stop the other sources
         return FetchResult(source.name, fetch.label, 0,
                            f"{source.name} {fetch.label}: unexpected "

@@ -244,6 +244,13 @@ def _cut_short(body: bytes, ends_with: tuple[bytes, ...] | None, is_json: bool) 
     return None
 
 
+def _connect_reason(exc: requests.ConnectionError) -> str:
+    """The operating system's reason, without urllib3's wrapping ("Failed to resolve ...")."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None) or exc
+    text = str(reason)
+    return text.split("): ", 1)[1] if "): " in text else text
+
+
 def _read_body(response: requests.Response, limit: Deadline | None) -> bytes:
     """The whole body, read in chunks; the deadline is checked between them."""
     chunks, size = [], 0
@@ -342,7 +349,7 @@ def download(
             if "Read timed out" in str(exc):  # a read timeout inside the body
                 raise fail(f"the body stopped arriving for {timeout[1]:g} s; the publisher "
                            "stalled mid-answer", hard=True) from exc
-            raise fail(f"cannot connect ({type(exc).__name__}: {exc})", hard=True,
+            raise fail(f"cannot connect: {_connect_reason(exc)}", hard=True,
                        unreachable=True) from exc
         except requests.RequestException as exc:
             problem = f"network error: {type(exc).__name__}: {exc}"

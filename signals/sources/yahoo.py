@@ -232,12 +232,12 @@ def _explain(exc: Exception, status: int | None) -> tuple[str, bool]:
                 "saved files (--data-dir) or cboe:VIX and fred:DEXJPUS", True)
     if status is not None and status >= 500:
         return f"HTTP {status}: Yahoo's server failed; try again later", True
-    if isinstance(exc, requests.Timeout | TimeoutError):
+    if _is_timeout(exc):
         return f"no answer from Yahoo in time ({exc}); try again later", True
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return (f"the connection dropped before Yahoo's whole answer arrived ({exc}); "
                 "nothing was stored, try again", False)
-    if isinstance(exc, requests.ConnectionError):
+    if _cannot_connect(exc):
         return f"cannot connect to Yahoo ({type(exc).__name__}: {exc})", True
     if isinstance(exc, json.JSONDecodeError):
         return (f"Yahoo's answer is not whole JSON (an HTML page, an empty body or a body "
@@ -250,6 +250,24 @@ def _explain(exc: Exception, status: int | None) -> tuple[str, bool]:
     if isinstance(exc, YFPricesMissingError):
         return f"Yahoo sent no prices for the range: {exc}", False
     return f"yfinance failed: {type(exc).__name__}: {exc}", False
+
+
+def _is_timeout(exc: Exception) -> bool:
+    """A timeout from requests or from curl_cffi (yfinance's own session)."""
+    import requests
+
+    return isinstance(exc, requests.Timeout | TimeoutError) or type(exc).__name__ == "Timeout"
+
+
+def _cannot_connect(exc: Exception) -> bool:
+    """No connection at all (no network, DNS, refused), from requests or curl_cffi."""
+    import requests
+
+    if _is_timeout(exc) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return False
+    return isinstance(exc, requests.ConnectionError) or any(
+        cls.__name__ in ("ConnectionError", "DNSError") and "curl" in cls.__module__
+        for cls in type(exc).__mro__)
 
 
 def _third_of_time_left(read_timeout: float, limit) -> float:
@@ -308,9 +326,11 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
         except (YFException, OSError, ValueError, KeyError) as exc:
             # OSError covers requests' and curl_cffi's network and HTTP errors; ValueError
             # (JSONDecodeError) and KeyError come from yfinance reading an error body.
-            message, hard = _explain(exc, statuses[-1] if statuses else None)
+            status = statuses[-1] if statuses else None
+            message, hard = _explain(exc, status)
             kind = PublisherDownError if hard else DataSourceError
-            raise kind(message, source="yahoo", series=_store_id(symbol), url=url) from exc
+            raise kind(message, source="yahoo", series=_store_id(symbol), url=url,
+                       unreachable=status is None and _cannot_connect(exc)) from exc
         finally:
             debug.hide_exceptions = hidden
             logger.setLevel(level)

@@ -28,13 +28,27 @@ def test_status_table_names_every_series(tmp_path):
         assert name in result.stdout
 
 
-def test_update_with_no_network_fails_each_source_keeps_the_store_and_exits_2():
+def test_update_with_no_network_tries_each_publisher_once_and_exits_4():
     result = run("data", "update", "--source", "fred", "--no-prices", "--format", "json")
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # nothing succeeded
     payload = json.loads(result.stdout)
-    assert payload["ok"] is False
-    assert {r["source"] for r in payload["results"]} == {"fred"}
-    assert all("cannot connect" in r["error"] for r in payload["results"])
+    assert payload["ok"] is False and payload["offline"] is True
+    first, *others = payload["results"]
+    assert first["source"] == "fred" and "cannot connect" in first["error"]
+    assert all(r["skipped"] and r["error"] == "skipped: fred:DGS3MO failed hard earlier in "
+               "this run" for r in others)
+
+
+def test_update_offline_says_so_in_one_line_and_names_what_still_works():
+    result = run("data", "update", "--source", "fred", "--source", "mof")
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert line.startswith("network unreachable: nothing was downloaded, the store is unchanged")
+    assert "bundled data (mof, fred, cftc, tic; candles binance BTC/USDT 1d, binance ETH/USDT " \
+           "1d) to 2023-12-31" in line
+    assert "urllib3" not in line and "HTTPSConnectionPool" not in line
 
 
 def test_update_from_a_data_dir_imports_the_files(tmp_path):

@@ -31,7 +31,7 @@ ARGS = {"whatif": ["--usdjpy", "-8%", "--symbol", "BTC/USDT", "--k", "5"],
 def test_json_keys_match_the_docs(command, monkeypatch):
     argv = [*command.split(), *ARGS.get(command, []), "--format", "json"]
     result = CliRunner().invoke(riskoff, argv)
-    assert result.exit_code in (0, 2), result.output  # data update fails offline: exit 2
+    assert result.exit_code in (0, 4), result.output  # data update fails offline: exit 4
     assert list(json.loads(result.stdout)) == documented()[command]
 
 
