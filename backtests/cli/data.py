@@ -282,3 +282,89 @@ def _print_status(info, candles) -> None:
                            f"{row['last_open']:%Y-%m-%d %H:%M}", str(row["rows"]),
                            str(row["origins"]))
         out.print(ctable)
+
+
+def _verify_problems(store, repair: bool) -> tuple[list[dict], int]:
+    """Every problem found in `store` (``{kind, what, problem, repaired}``), candles dropped."""
+    import pandas as pd
+
+    from backtests.candles.checks import candle_problems
+    from signals.sources.catalog import bounds_for
+    from signals.times import timeframe_to_timedelta
+
+    problems = [{"kind": "sqlite", "what": str(store.path), "problem": line, "repaired": False}
+                for line in store.integrity_problems()]
+    if problems:
+        return problems, 0
+    for sid, frame in store.read_observations().items():
+        for low, high in bounds_for([sid]).values():
+            bad = frame[(frame["value"] < low) | (frame["value"] > high)]
+            if len(bad):
+                problems.append({"kind": "value", "what": sid, "repaired": False, "problem": (
+                    f"{len(bad)} value(s) outside {low:g}..{high:g}, first "
+                    f"{bad['value'].iloc[0]:g} on {bad['date'].iloc[0]:%Y-%m-%d}")})
+        back = frame["available_at"].diff() < pd.Timedelta(0)
+        if back.any():
+            first = frame["date"][back].iloc[0]
+            problems.append({"kind": "availability", "what": sid, "repaired": False,
+                             "problem": f"available_at goes back in time at {first:%Y-%m-%d}"})
+    dropped = 0
+    for _, row in store.candle_status().iterrows():
+        exchange, symbol, timeframe = row["exchange"], row["symbol"], row["timeframe"]
+        frame = store.read_candles(exchange, symbol, timeframe)
+        step_ms = int(timeframe_to_timedelta(timeframe) / pd.Timedelta(milliseconds=1))
+        bad = candle_problems(frame, step_ms)
+        if bad.empty:
+            continue
+        repaired = False
+        if repair:
+            dropped += store.drop_candles_from(exchange, symbol, timeframe, bad.index[0])
+            repaired = True
+        problems.append({"kind": "candle", "what": f"{exchange} {symbol} {timeframe}",
+                         "repaired": repaired, "problem": (
+                             f"{len(bad)} implausible candle(s), first "
+                             f"{bad.index[0]:%Y-%m-%d %H:%M}: {bad.iloc[0]}")})
+    return problems, dropped
+
+
+@data.command()
+@click.option("--repair", is_flag=True,
+              help="Drop implausible candles (and those after them) so that the next "
+                   "`riskoff data update` fetches them again.")
+@FORMAT_OPTION
+@click.pass_obj
+def verify(ctx: Context, repair, fmt) -> None:
+    """Check the store: SQLite integrity, candles, value ranges, availability order.
+
+    Candles must have positive prices, high >= max(open, close), low <= min(open, close),
+    volume >= 0 and open on the timeframe's grid; macro values must lie inside the catalog's
+    plausible range; each series' available_at must never go back in time. Exit code 4
+    when problems remain (after --repair: those it cannot repair).
+
+    \b
+    Examples:
+      riskoff data verify
+      riskoff data verify --repair && riskoff data update
+    """
+    store = ctx.store()
+    problems, dropped = _verify_problems(store, repair)
+    left = [p for p in problems if not p["repaired"]]
+    if fmt == "json":
+        print_json({"store": str(store.path), "ok": not left, "dropped_candles": dropped,
+                    "problems": problems})
+    elif fmt == "csv":
+        import pandas as pd
+
+        print_csv(pd.DataFrame(problems, columns=["kind", "what", "problem", "repaired"]))
+    elif not ctx.quiet or problems:
+        out = console()
+        for p in problems:
+            state = "repaired" if p["repaired"] else "problem"
+            out.print(f"{state}: {p['kind']} {p['what']}: {p['problem']}", markup=False,
+                      highlight=False)
+        summary = (f"{len(problems)} problem(s), {dropped} candle(s) dropped for the next "
+                   "update to fetch again" if problems else "no problems")
+        console(stderr=True).print(f"{summary}; store {store.path}", markup=False,
+                                   highlight=False)
+    if left:
+        sys.exit(EXIT_NOTHING)
