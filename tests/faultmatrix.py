@@ -197,4 +197,84 @@ class Matrix:
                        len(self.server.requests) - seen)
 
 
-__all__ = ["DEADLINE", "FAULTS", "HANG_SECONDS", "LOADERS", "Matrix", "Outcome"]
+class CcxtMatrix:
+    """The same faults for ccxt: binance klines through ``exchange.session``, into a store.
+
+    The markets answer normally; the fault hits ``/api/v3/klines``. ``fallbacks=()`` keeps
+    the chain on binance, so each fault's own message shows.
+    """
+
+    loader = Loader("ccxt", lambda: {}, lambda session: None)
+
+    def __init__(self) -> None:
+        self.server = FaultServer({
+            "/api/v3/exchangeInfo": _read("ccxt", "binance_exchangeInfo_spot.json"),
+            "/api/v3/klines": _read("ccxt", "binance_klines_BTCUSDT_1d_2023-12-28.json")},
+            faulty=lambda path: path.endswith("/klines"))
+        self.folder = Path(tempfile.mkdtemp(prefix="riskoff-faults-ccxt-"))
+
+    def __enter__(self) -> CcxtMatrix:
+        self.server.__enter__()
+        self.clean = Store(self.folder / "clean.sqlite")
+        error = self._fetch(self.clean, Deadline(DEADLINE), [])
+        if error is not None:
+            raise RuntimeError(f"the clean ccxt download failed: {error}")
+        self.expected = self.clean.read_candles("binance", "BTC/USDT", "1d")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _client(self, exchange_id: str):
+        import ccxt
+
+        from tests.faultserver import RedirectAdapter
+
+        client = ccxt.binance({"enableRateLimit": False, "timeout": int(HANG_SECONDS * 1000),
+                               "options": {"fetchMarkets": {"types": ["spot"]}}})
+        client.session.mount("https://", RedirectAdapter(self.server.url))
+        return client
+
+    def _fetch(self, store: Store, limit: Deadline, skipped: list[float]) -> str | None:
+        from backtests.candles.exchanges import fetch_ohlcv_range
+        from signals.errors import DataSourceError
+        from signals.sources.http import deadline
+
+        def keep(page):
+            store.write_candles("binance", "BTC/USDT", "1d", page)
+
+        try:
+            with deadline(limit), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = fetch_ohlcv_range(
+                    "BTC/USDT", "1d", start="2023-12-28", fallbacks=(),
+                    client_factory=self._client, on_page=keep, sleep=skipped.append,
+                    now=pd.Timestamp("2024-01-01", tz="UTC"))
+        except DataSourceError as exc:
+            return str(exc)
+        notes = [str(w.message) for w in caught]
+        return result.note or ("; ".join(notes) or None)
+
+    def run(self, fault: str, skipped: list[float]) -> Outcome:
+        """Run `fault` on a copy of the clean store (see :meth:`Matrix.run`)."""
+        path = self.folder / f"{fault}.sqlite"
+        shutil.copy(self.clean.path, path)
+        store = Store(path)
+        before = store.read_candles("binance", "BTC/USDT", "1d")
+        self.server.fault = fault
+        seen = len(self.server.requests)
+        start = len(skipped)
+        limit = Deadline(DEADLINE, clock=lambda: time.monotonic() + sum(skipped[start:]))
+        error = self._fetch(store, limit, skipped)
+        after = store.read_candles("binance", "BTC/USDT", "1d")
+        joined = after.join(self.expected, how="outer", suffixes=("", "_clean"))
+        wrong = int((joined[list(after.columns)].to_numpy()
+                     != joined[[f"{c}_clean" for c in after.columns]].to_numpy())
+                    .any(axis=1).sum())
+        failed = error is not None and error.startswith("ccxt")
+        return Outcome("ccxt", fault, error, not failed, limit.elapsed(), DEADLINE, wrong,
+                       after.equals(before), len(self.server.requests) - seen)
+
+
+__all__ = ["DEADLINE", "FAULTS", "HANG_SECONDS", "LOADERS", "CcxtMatrix", "Matrix", "Outcome"]
