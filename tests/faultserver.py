@@ -112,6 +112,9 @@ class FaultServer:
         One of :data:`FAULTS`; set it before each scenario.
     requests : list of str
         Paths asked for, in order.
+    on_answer : callable or None
+        Called with the number of answers sent so far, after each answer (tests use it to
+        kill a client at a chosen point).
     """
 
     def __init__(self, routes: dict[str, bytes],
@@ -120,6 +123,9 @@ class FaultServer:
         self.faulty = faulty or (lambda path: True)
         self.fault = "ok"
         self.requests: list[str] = []
+        self.on_answer: Callable[[int], None] | None = None
+        self._answers = 0
+        self._lock = threading.Lock()
         self._release = threading.Event()
         server = self
 
@@ -131,6 +137,11 @@ class FaultServer:
 
             def do_GET(self) -> None:
                 server._answer(self)
+                with server._lock:
+                    server._answers += 1
+                    count = server._answers
+                if server.on_answer is not None:
+                    server.on_answer(count)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
