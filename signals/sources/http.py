@@ -48,6 +48,7 @@ __all__ = [
     "deadline",
     "download",
     "make_session",
+    "request_timeout",
     "retry_after_seconds",
 ]
 
