@@ -303,15 +303,15 @@ def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> p
             statuses.append(response.status_code)
 
     hooks = getattr(session, "hooks", None)
-    if hooks is not None:
-        hooks.setdefault("response", []).append(remember)
     timeout = _third_of_time_left(request_timeout()[1], limit)
     send = getattr(session, "request", None)
-    if send is not None:  # yfinance's time-zone lookup has its own 10 s timeout: cap it
-        session.request = lambda method, url, **kw: send(
-            method, url, **{**kw, "timeout": min(kw.get("timeout") or timeout, timeout)})
     logger = logging.getLogger("yfinance")
-    with _YF_LOCK:
+    with _YF_LOCK:  # one fetch at a time changes yfinance's switches and the session
+        if hooks is not None:
+            hooks.setdefault("response", []).append(remember)
+        if send is not None:  # yfinance's time-zone lookup has its own 10 s timeout: cap it
+            session.request = lambda method, url, **kw: send(
+                method, url, **{**kw, "timeout": min(kw.get("timeout") or timeout, timeout)})
         debug = yf.config.debug
         hidden, level = debug.hide_exceptions, logger.level
         debug.hide_exceptions = False
