@@ -47,8 +47,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from backtests.candles.checks import BadCandleWarning, candle_problems
 from backtests.candles.files import OHLCV_COLUMNS, candle_file_name
 from signals.errors import DataContractError, DataSourceError
+from signals.sources.http import current_deadline
 
 if TYPE_CHECKING:
     import ccxt
@@ -151,6 +153,33 @@ class _Walk:
 
 class _NoCandlesError(Exception):
     """The exchange answered, but with no candle at all in the range."""
+
+
+class _NotJsonError(Exception):
+    """The exchange answered 200 with something that is not JSON (HTML, empty, cut short)."""
+
+
+def _not_json(client: ccxt.Exchange) -> str | None:
+    """What the exchange's last answer was instead of JSON, or ``None`` when it was JSON.
+
+    ccxt reads an HTML page, an empty body or a body cut short as "no data" and returns
+    an empty list; this names what really came.
+    """
+    import json
+
+    body = client.last_http_response
+    if body is None:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    if not text.strip():
+        return "an empty body instead of JSON"
+    if text.lstrip()[:15].lower().startswith(("<!doctype", "<html", "<?xml")):
+        return "an HTML page instead of JSON (an error or maintenance page)"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return f"a body that is not whole JSON (cut short? {exc})"
+    return None
 
 
 def make_client(exchange_id: str) -> ccxt.Exchange:
@@ -271,6 +300,8 @@ def fetch_ohlcv_range(
             )
         except _NoCandlesError:
             reason = f"no candles between {_iso(since_ms)} and {_iso(stop_ms)}"
+        except _NotJsonError as exc:
+            reason = f"answered {exc}"
         except ccxt.BaseError as exc:
             reason = _skip_reason(exc, client, symbol)
             if reason is None:
@@ -387,9 +418,11 @@ def _walk(
 
     tf_ms = client.parse_timeframe(timeframe) * 1000
     limit = _page_limit(client)
+    timeout_ms = client.timeout
     walk, cursor = _Walk(), since_ms
     while cursor < stop_ms:
         params = _request_params(client.id, cursor, stop_ms, limit * tf_ms)
+        _bound_timeout(client, timeout_ms, symbol)
         try:
             batch = _with_retries(
                 lambda c=cursor, p=params: client.fetch_ohlcv(symbol, timeframe, c, limit, p),
@@ -399,6 +432,10 @@ def _walk(
             if not walk.pages:
                 raise
             raise _partial_failure(client, symbol, walk, tf_ms, exc) from exc
+        if not batch and (odd := _not_json(client)) is not None:
+            if not walk.pages:
+                raise _NotJsonError(odd)
+            raise _partial_failure(client, symbol, walk, tf_ms, _NotJsonError(odd))
         if not batch:
             if client.id in _WINDOWED:
                 cursor += limit * tf_ms
@@ -409,11 +446,20 @@ def _walk(
             walk.note = _capped_note(client.id, symbol, cursor, batch[0][0])
             warnings.warn(walk.note, HistoryUnavailableWarning, stacklevel=3)
         page = _page_frame(batch, cursor, stop_ms, now_ms, tf_ms)
+        bad = candle_problems(page, tf_ms)
+        if len(bad):  # keep what comes before it; the next refresh starts at it again
+            page = page[page.index < bad.index[0]]
+            walk.note = (f"{client.id} served {len(bad)} implausible {symbol} {timeframe} "
+                         f"candle(s), first {bad.index[0].isoformat()}: {bad.iloc[0]}; "
+                         "stored the candles before it, the next refresh fetches it again")
+            warnings.warn(walk.note, BadCandleWarning, stacklevel=3)
         page.attrs.update(exchange=client.id, symbol=symbol, timeframe=timeframe)
         if not page.empty:
             walk.pages.append(page)
             if on_page is not None:
                 on_page(page)
+        if len(bad):
+            break
         following = batch[-1][0] + tf_ms
         if following <= cursor:
             walk.note = f"{client.id} kept answering candles before {_iso(cursor)}; stopped there"
@@ -424,12 +470,26 @@ def _walk(
     return walk
 
 
+def _bound_timeout(client: ccxt.Exchange, timeout_ms: float, symbol: str) -> None:
+    """Cut the client's request timeout to the time left before the current deadline."""
+    deadline = current_deadline()
+    if deadline is None:
+        return
+    if deadline.expired():
+        raise DataSourceError(f"the deadline of {deadline.seconds:g} s was reached",
+                              source=f"ccxt:{client.id}", series=symbol)
+    client.timeout = max(1, min(timeout_ms, int(deadline.remaining() * 1000)))
+
+
 def _with_retries(call: Callable[[], list], *, max_retries: int,
                   sleep: Callable | None) -> list:
     """``call()``, retried after transient ccxt errors with exponential backoff.
 
     A failure to connect at all (no network, DNS, refused) is retried once only: waiting
-    longer does not bring a network back, and offline users should hear so at once.
+    longer does not bring a network back, and offline users should hear so at once. A
+    timeout (the exchange accepted the connection and did not answer) is not retried, and
+    no wait starts that would cross the current deadline
+    (:func:`signals.sources.http.deadline`).
     """
     import ccxt
 
@@ -438,10 +498,14 @@ def _with_retries(call: Callable[[], list], *, max_retries: int,
         try:
             return call()
         except ccxt.OperationFailed as exc:
-            limit = 1 if _cannot_connect(exc) else max_retries
-            if _is_refusal(exc) or attempt >= limit:
+            limit = 1 if _cannot_connect(exc) else 0 if isinstance(
+                exc, ccxt.RequestTimeout) else max_retries
+            wait = BACKOFF_SECONDS * 2**attempt
+            deadline = current_deadline()
+            if _is_refusal(exc) or attempt >= limit or (
+                    deadline is not None and wait >= deadline.remaining()):
                 raise
-            (sleep or time.sleep)(BACKOFF_SECONDS * 2**attempt)
+            (sleep or time.sleep)(wait)
             attempt += 1
 
 
@@ -469,6 +533,8 @@ def _skip_reason(exc: Exception, client: ccxt.Exchange, symbol: str) -> str | No
         return f"unknown symbol ({_shorten(exc)}){_symbol_hint(client, symbol)}"
     if _is_refusal(exc):
         return f"refuses this region (HTTP 451 / restricted location): {_shorten(exc)}"
+    if isinstance(exc, ccxt.RequestTimeout):
+        return f"no answer in time: {type(exc).__name__}: {_shorten(exc)}"
     if isinstance(exc, ccxt.OperationFailed):
         return f"unreachable after retries: {type(exc).__name__}: {_shorten(exc)}"
     return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import click
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_NOTHING = 4  # `data update`: no download succeeded (offline, or every source failed)
 
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",

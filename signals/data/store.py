@@ -400,6 +400,27 @@ class Store:
         frame["last_fetched_at"] = pd.to_datetime(frame["last_fetched_at"], unit="s", utc=True)
         return frame
 
+    def drop_candles_from(self, exchange: str, symbol: str, timeframe: str,
+                          open_time: pd.Timestamp) -> int:
+        """Delete the candles opening at or after `open_time`, so a refresh fetches them again.
+
+        Returns
+        -------
+        int
+            Candles deleted.
+        """
+        ms = int(pd.Timestamp(open_time).value // 1_000_000)
+        with self._write() as con:
+            return con.execute("DELETE FROM candles WHERE exchange = ? AND symbol = ? AND "
+                               "timeframe = ? AND open_time >= ?",
+                               (exchange, symbol, timeframe, ms)).rowcount
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's ``PRAGMA integrity_check``: an empty list when the file is sound."""
+        with self._connect() as con:
+            rows = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
+        return [] if rows == ["ok"] else rows
+
     # -- fetch log ----------------------------------------------------------------------
 
     def log_fetch(self, source: str, label: str, rows: int, error: str | None = None) -> None:

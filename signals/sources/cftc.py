@@ -301,7 +301,7 @@ def fetch_cot(session=None, since: pd.Timestamp | None = None, *,
     pages: list[pd.DataFrame] = []
     url = API_URL
     while True:
-        got = download(session, API_URL, source="cftc", series=_ALL,
+        got = download(session, API_URL, source="cftc", series=_ALL, is_json=True,
                        params={**params, "$offset": str(limit * len(pages))})
         url = got.url
         records = _socrata_records(got.body, url)

@@ -230,7 +230,9 @@ def fetch_tic(session=None, since: pd.Timestamp | None = None) -> pd.DataFrame:
         Observations (see :mod:`signals.sources.base`).
     """
     session = session or make_session()
-    history = download(session, HISTORY_URL, source="tic", series=_ALL)
+    # the history file ends with tab-padded footnote lines and no final line break
+    history = download(session, HISTORY_URL, source="tic", series=_ALL,
+                       ends_with=(b"\n", b"\t"))
     current = download(session, CURRENT_URL, source="tic", series=_ALL)
     old = check_wide(parse_mfh(history.body, url=history.url), source="tic", url=history.url)
     new = check_wide(parse_mfh(current.body, url=current.url), source="tic", url=current.url)

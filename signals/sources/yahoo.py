@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import threading
 import warnings
@@ -211,44 +212,134 @@ def _check_symbol(symbol: str, where: str | None) -> None:
             source="yahoo", series=_store_id(symbol), url=where)
 
 
-def _explain(exc: Exception) -> str:
-    """One line for a yfinance or transport error, with what to do about it."""
+def _explain(exc: Exception, status: int | None) -> tuple[str, bool]:
+    """One line for a yfinance or transport error, and whether it is a hard failure.
+
+    A hard failure is one Yahoo's other tickers would meet the same way (see
+    :class:`signals.sources.http.PublisherDownError`).
+
+    `status` is the HTTP status of Yahoo's last answer, when the session could tell:
+    yfinance reads a 451/500/503 body as "no prices" and calls the ticker "possibly
+    delisted", so the status is named first.
+    """
+    import requests
     from yfinance.exceptions import YFPricesMissingError, YFRateLimitError, YFTzMissingError
 
-    if isinstance(exc, YFRateLimitError):
+    if isinstance(exc, YFRateLimitError) or status == 429:
         return ("rate limited by Yahoo (HTTP 429 Too Many Requests); wait and try again "
                 "later (cloud and shared IPs are often blocked); cboe:VIX and fred:DEXJPUS "
-                "cover VIX and USD/JPY history meanwhile")
-    status = getattr(getattr(exc, "response", None), "status_code", None)
+                "cover VIX and USD/JPY history meanwhile", True)
+    if status == 451:
+        return ("HTTP 451 Unavailable For Legal Reasons: Yahoo refuses this region; use "
+                "saved files (--data-dir) or cboe:VIX and fred:DEXJPUS", True)
+    if status is not None and status >= 500:
+        return f"HTTP {status}: Yahoo's server failed; try again later", True
+    if _is_timeout(exc):
+        return f"no answer from Yahoo in time ({exc}); try again later", True
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return (f"the connection dropped before Yahoo's whole answer arrived ({exc}); "
+                "nothing was stored, try again", False)
+    if _cannot_connect(exc):
+        return f"cannot connect to Yahoo ({type(exc).__name__}: {exc})", True
+    if isinstance(exc, json.JSONDecodeError):
+        return (f"Yahoo's answer is not whole JSON (an HTML page, an empty body or a body "
+                f"cut short: {exc}); nothing was stored, try again later", False)
     if isinstance(exc, YFTzMissingError) or status == 404:
         return (f"the symbol is unknown to Yahoo (no time zone, HTTP 404 or delisted): {exc}; "
-                "check the ticker")
+                "check the ticker", False)
+    if status is not None and status >= 400:
+        return f"HTTP {status}: Yahoo refused the request ({exc})", False
     if isinstance(exc, YFPricesMissingError):
-        return f"Yahoo sent no prices for the range: {exc}"
-    return f"yfinance failed: {type(exc).__name__}: {exc}"
+        return f"Yahoo sent no prices for the range: {exc}", False
+    return f"yfinance failed: {type(exc).__name__}: {exc}", False
+
+
+def _is_timeout(exc: Exception) -> bool:
+    """A timeout from requests or from curl_cffi (yfinance's own session)."""
+    import requests
+
+    return isinstance(exc, requests.Timeout | TimeoutError) or type(exc).__name__ == "Timeout"
+
+
+def _cannot_connect(exc: Exception) -> bool:
+    """No connection at all (no network, DNS, refused), from requests or curl_cffi."""
+    import requests
+
+    if _is_timeout(exc) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return False
+    return isinstance(exc, requests.ConnectionError) or any(
+        cls.__name__ in ("ConnectionError", "DNSError") and "curl" in cls.__module__
+        for cls in type(exc).__mro__)
+
+
+def _third_of_time_left(read_timeout: float, limit) -> float:
+    return read_timeout if limit is None else min(read_timeout,
+                                                  max(limit.remaining(), 0.003) / 3)
 
 
 def _history(symbol: str, session, start: str, end: pd.Timestamp, url: str) -> pd.DataFrame:
-    """Run ``yf.Ticker(symbol).history`` with yfinance raising instead of hiding errors."""
+    """Run ``yf.Ticker(symbol).history`` with yfinance raising instead of hiding errors.
+
+    yfinance's own log lines ("Cookie/crumb fetch failed", "possibly delisted") are
+    silenced while it runs: the error raised here says the same once, with the fix.
+    yfinance makes up to three requests (cookie or time zone, crumb, chart), so each gets a
+    third of the time left before the current deadline
+    (:func:`signals.sources.http.deadline`) at most; on a session passed in, the cap also
+    covers yfinance's time-zone lookup, which has its own 10 s timeout. yfinance's own
+    session (``session=None``) keeps that 10 s on a ticker's first fetch (the time zone is
+    cached after it).
+    """
     import yfinance as yf
     from yfinance.exceptions import YFException
 
-    with _YF_LOCK:
+    from signals.sources.http import PublisherDownError, current_deadline, request_timeout
+
+    limit = current_deadline()
+    if limit is not None and limit.expired():
+        raise PublisherDownError(f"the refresh's deadline of {limit.seconds:g} s was reached",
+                                 source="yahoo", series=_store_id(symbol), url=url)
+    statuses: list[int] = []
+
+    def remember(response, *args, **kwargs):
+        if "/v8/finance/chart/" in str(getattr(response, "url", "")):
+            statuses.append(response.status_code)
+
+    hooks = getattr(session, "hooks", None)
+    timeout = _third_of_time_left(request_timeout()[1], limit)
+    send = getattr(session, "request", None)
+    logger = logging.getLogger("yfinance")
+    with _YF_LOCK:  # one fetch at a time changes yfinance's switches and the session
+        if hooks is not None:
+            hooks.setdefault("response", []).append(remember)
+        if send is not None:  # yfinance's time-zone lookup has its own 10 s timeout: cap it
+            session.request = lambda method, url, **kw: send(
+                method, url, **{**kw, "timeout": min(kw.get("timeout") or timeout, timeout)})
         debug = yf.config.debug
-        hidden = debug.hide_exceptions
+        hidden, level = debug.hide_exceptions, logger.level
         debug.hide_exceptions = False
+        logger.setLevel(logging.CRITICAL + 1)
         try:
             with warnings.catch_warnings():
                 # yfinance's own pandas deprecation notices; nothing a riskoff user can act on
                 warnings.filterwarnings("ignore", category=DeprecationWarning, module="yfinance")
                 return yf.Ticker(symbol, session=session).history(
-                    start=start, end=end, interval="1d", auto_adjust=False, timeout=30)
-        except (YFException, OSError, json.JSONDecodeError) as exc:
-            # OSError covers requests' and curl_cffi's network and HTTP errors.
-            raise DataSourceError(_explain(exc), source="yahoo", series=_store_id(symbol),
-                                  url=url) from exc
+                    start=start, end=end, interval="1d", auto_adjust=False,
+                    timeout=timeout)
+        except (YFException, OSError, ValueError, KeyError) as exc:
+            # OSError covers requests' and curl_cffi's network and HTTP errors; ValueError
+            # (JSONDecodeError) and KeyError come from yfinance reading an error body.
+            status = statuses[-1] if statuses else None
+            message, hard = _explain(exc, status)
+            kind = PublisherDownError if hard else DataSourceError
+            raise kind(message, source="yahoo", series=_store_id(symbol), url=url,
+                       unreachable=status is None and _cannot_connect(exc)) from exc
         finally:
             debug.hide_exceptions = hidden
+            logger.setLevel(level)
+            if hooks is not None:
+                hooks["response"].remove(remember)
+            if send is not None:
+                del session.request
 
 
 def fetch_ticker(

@@ -275,7 +275,56 @@ def test_backoff_doubles_then_an_unreachable_exchange_hands_over_to_the_next():
     assert waits == [1.0, 2.0]
     assert result.exchange == "okx"
     assert result.skipped[0][0] == "binance"
-    assert "unreachable after retries: RequestTimeout" in result.skipped[0][1]
+    assert "no answer in time: RequestTimeout" in result.skipped[0][1]
+
+
+def test_a_timeout_is_not_retried():
+    timeout = requests.exceptions.ReadTimeout("Read timed out")
+    clients = Clients().add("binance", binance_routes(timeout))
+    with pytest.raises(DataSourceError, match="binance: no answer in time: RequestTimeout"):
+        fetch(clients, start="2023-12-28")
+    assert len(kline_calls(clients.adapters["binance"])) == 1
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    (b"<!DOCTYPE html><html>maintenance</html>", "an HTML page instead of JSON"),
+    (b"", "an empty body instead of JSON"),
+    (b'[[1703721600000,"42514.0","43', "a body that is not whole JSON"),
+])
+def test_a_reply_that_is_not_json_is_named_not_called_no_candles(body, named):
+    clients = Clients().add("binance", binance_routes((200, body)))
+    with pytest.raises(DataSourceError, match=f"binance: answered {named}"):
+        fetch(clients, start="2023-12-28")
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    (4, "0.00", "close 0 is not a positive price"),
+    (2, "1.0", "high 1 is below max"),
+    (3, "99999999", "low 1e[+]08 is above min"),
+    (5, "-3", "volume -3 is negative"),
+])
+def test_an_implausible_candle_is_not_handed_over(field, value, reason):
+    from backtests.candles.checks import BadCandleWarning
+
+    klines = four_days()
+    klines[2] = [*klines[2][:field], value, *klines[2][field + 1:]]
+    clients = Clients().add("binance", binance_routes((200, klines)))
+    pages = []
+    with pytest.warns(BadCandleWarning, match=reason):
+        result = fetch(clients, start="2023-12-28", on_page=pages.append)
+    # the two candles before it are kept; it and those after it are fetched next time
+    assert list(result.frame.index) == list(expected_frame(four_days()[:2]).index)
+    assert not result.complete and "the next refresh fetches it again" in result.note
+    assert sum(len(p) for p in pages) == 2
+
+
+def test_a_candle_off_the_grid_is_implausible():
+    from backtests.candles.checks import candle_problems
+
+    frame = expected_frame(four_days())
+    frame.index = frame.index[:3].append(frame.index[3:] + pd.Timedelta(hours=1))
+    problems = candle_problems(frame, 86_400_000)
+    assert problems.tolist() == ["opens off the 1440-minute grid"]
 
 
 def test_http_451_moves_to_the_fallback_at_once():

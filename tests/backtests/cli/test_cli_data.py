@@ -1,5 +1,6 @@
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -28,13 +29,27 @@ def test_status_table_names_every_series(tmp_path):
         assert name in result.stdout
 
 
-def test_update_with_no_network_fails_each_source_keeps_the_store_and_exits_2():
+def test_update_with_no_network_tries_each_publisher_once_and_exits_4():
     result = run("data", "update", "--source", "fred", "--no-prices", "--format", "json")
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # nothing succeeded
     payload = json.loads(result.stdout)
-    assert payload["ok"] is False
-    assert {r["source"] for r in payload["results"]} == {"fred"}
-    assert all("cannot connect" in r["error"] for r in payload["results"])
+    assert payload["ok"] is False and payload["offline"] is True
+    first, *others = payload["results"]
+    assert first["source"] == "fred" and "cannot connect" in first["error"]
+    assert all(r["skipped"] and r["error"] == "skipped: fred:DGS3MO failed hard earlier in "
+               "this run" for r in others)
+
+
+def test_update_offline_says_so_in_one_line_and_names_what_still_works():
+    result = run("data", "update", "--source", "fred", "--source", "mof")
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert line.startswith("network unreachable: nothing was downloaded, the store is unchanged")
+    assert "bundled data (mof, fred, cftc, tic; candles binance BTC/USDT 1d, binance ETH/USDT " \
+           "1d) to 2023-12-31" in line
+    assert "urllib3" not in line and "HTTPSConnectionPool" not in line
 
 
 def test_update_from_a_data_dir_imports_the_files(tmp_path):
@@ -96,3 +111,44 @@ def test_ctrl_c_during_an_update_keeps_the_store_and_says_so(capsys, monkeypatch
     from signals import Store
 
     assert Store().bundled_tag() is not None  # the store is still readable
+
+
+def _candles(closes):
+    index = pd.date_range("2024-01-01", periods=len(closes), freq="D", tz="UTC",
+                          name="open_time")
+    return pd.DataFrame({"open": 100.0, "high": 110.0, "low": 1e-9, "close": closes,
+                         "volume": 5.0}, index=index)
+
+
+def test_verify_finds_a_bad_candle_and_repair_drops_it_for_the_next_update(tmp_path):
+    from signals import Store
+
+    store = Store(tmp_path)
+    store.write_candles("binance", "BTC/USDT", "1d", _candles([101.0, 0.0, 102.0, 103.0]))
+    result = run("--store", str(tmp_path), "data", "verify")
+    assert result.exit_code == 4
+    assert ("problem: candle binance BTC/USDT 1d: 1 implausible candle(s), first "
+            "2024-01-02 00:00: close 0 is not a positive price") in result.stdout
+    assert len(store.read_candles("binance", "BTC/USDT", "1d")) == 4  # only looked
+
+    result = run("--store", str(tmp_path), "data", "verify", "--repair", "--format", "json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["ok"] and payload["dropped_candles"] == 3
+    # the bad candle and those after it go, so that a refresh starts there again
+    kept = store.read_candles("binance", "BTC/USDT", "1d")
+    assert kept.index.strftime("%Y-%m-%d").tolist() == ["2024-01-01"]
+    assert run("--store", str(tmp_path), "data", "verify").exit_code == 0
+
+
+def test_verify_reports_values_outside_the_catalog_bounds(tmp_path):
+    from signals import Store
+
+    Store(tmp_path).write_observations(pd.DataFrame({
+        "series": "fred:DGS10", "date": pd.DatetimeIndex(["2024-01-02"]), "value": [388.0],
+        "available_at": pd.DatetimeIndex(["2024-01-03 21:30"], tz="UTC")}), origin="network")
+    result = run("--store", str(tmp_path), "data", "verify", "--repair")
+    assert result.exit_code == 4  # a value is not something verify can fetch again
+    assert "problem: value fred:DGS10: 1 value(s) outside -5..30, first 388 on 2024-01-02" \
+        in result.stdout
+

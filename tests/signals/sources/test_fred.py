@@ -98,12 +98,15 @@ def test_an_empty_body_is_refused():
         fred.fetch_series("DGS10", session)
 
 
-def test_a_timeout_is_retried_then_reported():
+def test_a_timeout_is_a_hard_failure_at_once_not_retried():
     import requests
 
+    from signals.sources.http import PublisherDownError
+
     session = replay_session({"/graph/fredgraph.csv": requests.Timeout("slow")})
-    with pytest.raises(DataSourceError, match="no answer within 30 s after 4 attempt"):
+    with pytest.raises(PublisherDownError, match="no answer within 15 s"):
         fred.fetch_series("DGS10", session)
+    assert len(session.adapter.calls) == 1
 
 
 def test_a_404_is_final_and_says_why():

@@ -268,8 +268,9 @@ def test_fetch_empty_body_is_an_error():
 
 def test_fetch_network_failure_is_an_error():
     session = replay_session({CURRENT_PATH: requests.ConnectionError("reset")})
-    with pytest.raises(DataSourceError, match=r"cannot connect.*after 4 attempt"):
+    with pytest.raises(DataSourceError, match=r"cannot connect: reset"):
         mof.fetch_jgb(session)
+    assert len(session.adapter.calls) == 1  # a refused connection is not retried
 
 
 # ---------------------------------------------------------------- the Source

@@ -168,7 +168,7 @@ def test_yield_in_basis_points_is_a_unit_error(tmp_path, y2023):
 
 
 def test_fetch_one_file_per_year_and_concatenates(y2021, y2023):
-    routes = {path_for(2021): (200, y2021), path_for(2022): (200, y2021.split(b"\n")[0]),
+    routes = {path_for(2021): (200, y2021), path_for(2022): (200, y2021.split(b"\n")[0] + b"\n"),
               path_for(2023): (200, y2023)}
     session = replay_session(routes, content_type="text/csv")
     obs = treasury.fetch_par_curve(session, pd.Timestamp("2021-12-29"), end_year=2023)
