@@ -7,6 +7,7 @@ stored data, and an interrupted refresh keeps everything finished before it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,7 @@ def refresh_macro(
         unreachable: DataSourceError | None = None
         for fetch in source.fetches:
             since = _since(fetch, last, source.revision_days)
+            started = time.time()
             try:
                 if unreachable is not None:
                     raise unreachable
@@ -113,7 +115,8 @@ def refresh_macro(
                 result = FetchResult(source.name, fetch.label, 0,
                                      f"{source.name} {fetch.label}: unexpected "
                                      f"{type(exc).__name__}: {exc}")
-            store.log_fetch(source.name, fetch.label, result.rows, result.error)
+            store.log_fetch(source.name, fetch.label, result.rows, result.error,
+                            started_at=started)
             results.append(result)
             if on_result is not None:
                 on_result(result)

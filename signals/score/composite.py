@@ -23,6 +23,12 @@ How a score is made, at every time something changes:
 Rows are indexed by availability time (UTC): the score at a time uses only values that
 were available then. Rows are added when a component's last reading expires, so a row's
 score is valid until the next row.
+
+**The current reading** ("now") is one thing everywhere (``riskoff score``, ``whatif``,
+``report``, :func:`signals.latest` and :func:`current_score`): the last row, at or before
+the time asked, that was scored when new data arrived. A row that only records inputs
+expiring (``attrs["expiry_only"]``) re-weights old values and is never the current reading;
+its age is counted from the row's availability time to the time asked.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
 
-__all__ = ["REGIMES", "component_readings", "regime_of", "risk_off_score"]
+__all__ = ["REGIMES", "component_readings", "current_score", "regime_of", "risk_off_score"]
 
 #: (regime, lowest score) in increasing order.
 REGIMES: tuple[tuple[str, float], ...] = (("calm", 0.0), ("watch", 55.0), ("stress", 62.5),
@@ -206,9 +212,10 @@ def risk_off_score(
     if not zs:
         raise DataContractError("no component has enough history for a score; pass longer "
                                 "series (daily components need about a year)")
-    stamps = [z.index.asi8 for _, z in zs.values()]
-    stamps += [_expiries(z.index.asi8, c.max_age.value) for c, z in zs.values()]
-    times = np.unique(np.concatenate(stamps))
+    updates = np.unique(np.concatenate([z.index.asi8 for _, z in zs.values()]))
+    expiries = np.concatenate([_expiries(z.index.asi8, c.max_age.value)
+                               for c, z in zs.values()])
+    times = np.union1d(updates, expiries)
     names = list(weights)
     z_matrix = np.full((len(times), len(names)), np.nan)
     for j, name in enumerate(names):
@@ -233,7 +240,57 @@ def risk_off_score(
         out = out[out.index >= to_utc(start, "start")]
     if end is not None:
         out = out[out.index <= to_utc(end, "end")]
+    expiry_only = np.setdiff1d(expiries, updates)  # a few hundred: attrs are copied often
     out.attrs.update(weights=dict(weights), missing=missing, cap=cap,
-                     min_coverage=min_coverage)
+                     min_coverage=min_coverage,
+                     expiry_only=tuple(pd.DatetimeIndex(expiry_only.view("datetime64[ns]"),
+                                                        tz="UTC")))
     return out
+
+
+def scored_rows(scores: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows scored when new data arrived (the candidates for "now")."""
+    expired = pd.DatetimeIndex(list(scores.attrs.get("expiry_only", ())),
+                               dtype="datetime64[ns, UTC]")
+    keep = scores["score"].notna().to_numpy() & ~scores.index.as_unit("ns").isin(expired)
+    return np.flatnonzero(keep)
+
+
+def current_score(scores: pd.DataFrame, at=None) -> pd.Series:
+    """The current reading of a scores frame: the last row scored from fresh data.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`risk_off_score`.
+    at : str or Timestamp, optional
+        The time of the reading (naive means UTC); default the clock. Only rows available
+        at or before it are read.
+
+    Returns
+    -------
+    pd.Series
+        The row (``score``, ``regime``, ``coverage``, each component's contribution in score
+        points), named by its availability time; ``attrs["age_days"]`` is the time from it
+        to `at`, in days (for a past `at`, the age then, not today).
+
+    Raises
+    ------
+    ConfigError
+        When no row was scored at or before `at`.
+
+    Examples
+    --------
+    >>> now = signals.current_score(scores)              # doctest: +SKIP
+    >>> now["score"], now.name, now.attrs["age_days"]    # doctest: +SKIP
+    """
+    when = pd.Timestamp.now(tz="UTC") if at is None else to_utc(at, "at")
+    rows = scored_rows(scores)
+    rows = rows[scores.index[rows] <= when]
+    if not len(rows):
+        raise ConfigError(f"at: no score was available at or before {when:%Y-%m-%d %H:%M} UTC; "
+                          "try a later time, or longer data (riskoff data update)")
+    row = scores.iloc[rows[-1]].copy()
+    row.attrs = {"age_days": (when - row.name) / pd.Timedelta(days=1)}
+    return row
 
