@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from backtests.cli.backtest import common_options, load_inputs
-from backtests.cli.common import Context, console
+from backtests.cli.common import FORCE_OPTION, Context, check_output, console
 
 
 @click.command()
@@ -15,12 +17,15 @@ from backtests.cli.common import Context, console
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--png-dir", type=click.Path(file_okay=False),
               help="Also save every chart as a PNG in this folder (for slides).")
+@FORCE_OPTION
 @click.pass_obj
 def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
            refresh, fmt, rule, output, png_dir) -> None:
     """One HTML file: the score and why, the backtest, the evaluation, the sweep, the data.
 
     It opens offline in any browser: charts are inline SVG, with no script or download.
+    An --output or --png-dir from riskoff.toml never overwrites a file riskoff did not write
+    (unless --force).
 
     \b
     Examples:
@@ -33,6 +38,7 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     from backtests.research.sweep import sweep
 
     del fmt  # the report is HTML whatever --format says
+    check_output("output", [output])  # before the work, not after
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
     first = next(iter(prices.values()))
@@ -45,6 +51,9 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     shown = {symbol: frame[frame.index >= since] for symbol, frame in prices.items()}
     built = build_report(scores, shown, macro=macro, backtest=result, evaluation=evaluation,
                          sweep=grid, notes=notes)
+    if png_dir:
+        check_output("png_dir", [Path(png_dir) / f"{section.id}.png"
+                                 for section in built.sections if section.figure is not None])
     out = console(stderr=True)
     out.print(f"report: {built.save(output)}", highlight=False)
     if png_dir:

@@ -135,9 +135,9 @@ class LiveReading:
     age_days : float
         Age of that row at `as_of`, in days (for a reading of a past time, its age then).
     score, regime, coverage : float, str, float
-        The usable score (0-100, higher = more risk-off; ``None`` when stale or there is
-        none; a held one is `held_score`), its regime (``calm``, ``watch``, ``stress``,
-        ``unwind``), the share of the weight on fresh data at `as_of`.
+        The score of that row (0-100, higher = more risk-off; ``None`` when there is none;
+        when `stale` it is the last good one, not usable), its regime (``calm``, ``watch``,
+        ``stress``, ``unwind``), the share of the weight on fresh data at `as_of`.
     components, inputs : list of dict
         ``{name, family, weight, contribution, description}`` of the row used, largest first
         (see :attr:`contributions`); each input's freshness at `as_of`:
@@ -147,7 +147,8 @@ class LiveReading:
         refresh runs past the timeout: the outcome each source recorded in the store, or
         that it has not answered yet).
     degraded, stale : bool
-        A refresh or the store failed; there is no score at `as_of` from fresh data.
+        A refresh or the store failed; there is no score at `as_of` from fresh data (the
+        `score` shown is the last good one, judged by the policy).
     policy, allow_risk, decision : str, bool, str
         How an unusable reading is judged (:data:`POLICIES`), the verdict, and why
         (``allow: ...`` or ``refuse: ...``); left empty, both are worked out by the rules.
@@ -278,14 +279,13 @@ class _Snapshot:
                 "stale": age is None or age >= max_age})
         held_score = _points(self.score, row)
         held_as_of = None if row < 0 else self.index[row]
-        score = None if stale else held_score
-        allow, decision = _decide(score, held_score, held_as_of, policy,
+        allow, decision = _decide(None if stale else held_score, held_score, held_as_of, policy,
                                   None if since is None else at - since, max_hold)
         return LiveReading(
             as_of=at, row_available_at=held_as_of,
             age_days=None if row < 0 else round((at.value - self.times[row]) / _DAY_NS, 2),
-            score=score,
-            regime=None if stale or not isinstance(self.regime[row], str) else self.regime[row],
+            score=held_score,
+            regime=None if row < 0 or not isinstance(self.regime[row], str) else self.regime[row],
             coverage=0.0 if at_row < 0 else round(float(self.coverage[at_row]), 4),
             components=sorted(parts, key=lambda p: -abs(p["contribution"] or 0)),
             inputs=inputs, notes=list(self.notes), stale=bool(stale), policy=policy,
