@@ -160,6 +160,23 @@ def _asof_fresh(z: pd.Series, times: np.ndarray, max_age: pd.Timedelta) -> np.nd
     return values
 
 
+def _absent_inputs(missing: list[str], macro) -> list[str]:
+    """The inputs of the `missing` components that `macro` does not hold at all."""
+    return sorted({series for name in missing for series in get_component(name).inputs.values()
+                   if series not in macro})
+
+
+def _absent(missing: list[str], macro) -> str:
+    """What to say about components with no data: their inputs absent from `macro`, the fix."""
+    if not missing:
+        return ""
+    absent = _absent_inputs(missing, macro)
+    needs = f" (inputs not in the data: {', '.join(absent)})" if absent else ""
+    return (f". Components with no data: {', '.join(missing)}{needs}. Load them with "
+            "`riskoff data update`, or pass data_dir= to signals.load_macro() with the "
+            "publishers' files; or lower min_coverage")
+
+
 def risk_off_score(
     macro=None,
     *,
@@ -196,11 +213,19 @@ def risk_off_score(
         Indexed by ``available_at`` (UTC), columns ``score`` (0-100, higher = more risk-off),
         ``regime``, ``coverage`` (share of weight counting), then one column per weighted
         component: its contribution in score points (NaN when it does not count). ``attrs``
-        holds ``weights``, ``missing`` (components with no data) and the settings.
+        holds ``weights``, ``missing`` (components with no data), ``expiry_only`` (rows
+        that only record inputs expiring) and the settings.
+
+    Raises
+    ------
+    DataContractError
+        No component has enough history, or no row has a score because inputs are
+        absent from `macro` (e.g. no JGB series at all): the message names them and the fix.
     """
     if not 0 < min_coverage <= 1:
         raise ConfigError(f"min_coverage must be in (0, 1]; got {min_coverage}")
     weights = _as_weights(weights)
+    macro = _as_macro(macro)
     readings = component_readings(macro, components=list(weights), params=params, cap=cap)
     zs: dict[str, tuple[Component, pd.Series]] = {}
     for name, frame in readings.items():
@@ -211,7 +236,8 @@ def risk_off_score(
     missing = [name for name in weights if name not in zs]
     if not zs:
         raise DataContractError("no component has enough history for a score; pass longer "
-                                "series (daily components need about a year)")
+                                "series (daily components need about a year)"
+                                + _absent(missing, macro))
     updates = np.unique(np.concatenate([z.index.asi8 for _, z in zs.values()]))
     expiries = np.concatenate([_expiries(z.index.asi8, c.max_age.value)
                                for c, z in zs.values()])
@@ -231,6 +257,10 @@ def risk_off_score(
     enough = coverage >= min_coverage
     contributions[~enough] = np.nan
     score = np.where(enough, 50.0 + np.nansum(contributions, axis=1), np.nan)
+    if not enough.any() and _absent_inputs(missing, macro):  # no data at all, not too short
+        raise DataContractError(
+            f"no score at any time: at most {coverage.max():.0%} of the weight is ever fresh, "
+            f"below min_coverage={min_coverage:g}" + _absent(missing, macro))
     index = pd.DatetimeIndex(times.view("datetime64[ns]"), name="available_at").tz_localize("UTC")
     regime = regime_of(pd.Series(score, index=index))
     out = pd.DataFrame({"score": score, "regime": regime, "coverage": coverage,
