@@ -14,8 +14,9 @@ Data
     :class:`MacroData`), :class:`Store` (the local SQLite store).
 Scores
     :func:`risk_off_score` (the 0-100 score, its regime and every component's
-    contribution), :class:`Weights`, :func:`components`, :func:`component_readings`,
-    :data:`REGIMES`.
+    contribution), :func:`current_score` (the current reading of a scores frame: its last
+    row scored from fresh data, with its age), :class:`Weights`, :func:`components`,
+    :func:`component_readings`, :data:`REGIMES`.
 Components (each positive = risk-off, raw units; see :mod:`signals.families.registry`)
     JGB: :func:`jgb_10y_rise`, :func:`jgb_superlong_jump`, :func:`jgb_curve_steepening`,
     :func:`boj_hike_pricing`. Yen: :func:`yen_rally`, :func:`usdjpy_drawdown`,
@@ -69,6 +70,7 @@ _EXPORTS = {
        for module, names in _COMPONENTS.items() for name in names},
     "risk_off_score": "signals.score.composite",
     "component_readings": "signals.score.composite",
+    "current_score": "signals.score.composite",
     "REGIMES": "signals.score.composite",
     "Weights": "signals.score.weights",
     "components": "signals.families.registry",
@@ -120,6 +122,7 @@ __all__ = [
     "component",
     "component_readings",
     "components",
+    "current_score",
     "hedged_pickup_drop",
     "japan_foreign_bond_selling",
     "japan_treasury_selling",
@@ -176,7 +179,12 @@ if TYPE_CHECKING:
     from signals.families.treasuries import move_level, ust_realized_vol, ust_yield_spike
     from signals.families.yen import usdjpy_drawdown, yen_rally, yen_vol_ratio
     from signals.score.align import align_to_bars
-    from signals.score.composite import REGIMES, component_readings, risk_off_score
+    from signals.score.composite import (
+        REGIMES,
+        component_readings,
+        current_score,
+        risk_off_score,
+    )
     from signals.score.lookahead import LookaheadReport, check_lookahead
     from signals.score.weights import Weights
 

@@ -50,7 +50,9 @@ def test_the_risk_gate_refuses_in_an_unwind_and_says_why_now(tmp_path):
     assert "regime unwind, score 77.2" in lines[0]  # the regime-change log line
     assert lines[1].startswith("2022-12-28: stay out (exposure 0): refuse:")
     now = next(line for line in lines if line.startswith("now: "))
-    assert "no usable score; last good score" in now  # bundled data are old: said so
+    # the bundled data end in 2023: no score is held that long (max_hold), and it says so
+    assert now.startswith("now: stay out (exposure 0): refuse: gate risk_off (no usable score "
+                          "for ") and "longer than max_hold 3 days (hold_last)" in now
 
 
 def test_the_command_line_script_backtests_btc_and_eth_with_a_report(tmp_path):

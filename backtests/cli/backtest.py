@@ -7,16 +7,28 @@ import warnings
 import click
 from rich.text import Text
 
-from backtests.cli.common import Context, console, print_csv, print_json
+from backtests.cli.common import (
+    FORCE_OPTION,
+    Context,
+    check_output,
+    console,
+    print_csv,
+    print_json,
+)
 
-REPORT_OPTION = click.option("--report", type=click.Path(dir_okay=False),
-                             help="Also write a self-contained HTML report to this file.")
+
+def REPORT_OPTION(func):  # noqa: N802 - used as a decorator, like click's
+    """``--report FILE`` and ``--force`` (see :func:`backtests.cli.common.check_output`)."""
+    return FORCE_OPTION(click.option(
+        "--report", type=click.Path(dir_okay=False),
+        help="Also write a self-contained HTML report to this file.")(func))
 
 
 def save_report(path: str, scores, prices: dict, notes, **pieces) -> None:
     """Write the HTML report of a command's results and say where."""
     from backtests.report.page import build_report
 
+    check_output("report", [path])
     report = build_report(scores, prices, notes=notes, **pieces)
     console(stderr=True).print(f"report: {report.save(path)}", highlight=False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -13,6 +14,63 @@ EXIT_NOTHING = 4  # `data update`: no download succeeded (offline, or every sour
 FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
     show_default=True, help="table for people; json or csv for programs (docs/cli.md).")
+
+
+#: Marks an HTML file riskoff wrote (in its head) and a PNG chart (its Software text chunk).
+HTML_MARKER = '<meta name="generator" content="riskoff">'
+PNG_MARKER = b"Software\x00riskoff"
+
+
+def written_by_riskoff(path: Path) -> bool:
+    """Whether `path` is a report or chart riskoff wrote (its marker in the first 4 KB)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return False
+    return HTML_MARKER.encode() in head or (head.startswith(b"\x89PNG") and PNG_MARKER in head)
+
+
+FORCE_OPTION = click.option(
+    "--force", is_flag=True, expose_value=False,
+    callback=lambda ctx, param, value: ctx.meta.__setitem__("riskoff.force", value),
+    help="Let an output path from riskoff.toml overwrite a file riskoff did not write.")
+
+
+def check_output(option: str, paths) -> None:
+    """Refuse to overwrite, through a path from ``riskoff.toml``, a file riskoff did not write.
+
+    A configuration file in the working folder may come with an untrusted checkout; a path
+    given on the command line is the user's own choice and is never questioned.
+
+    Parameters
+    ----------
+    option : str
+        The parameter's name (``"output"``, ``"report"``, ``"png_dir"``).
+    paths : iterable of Path
+        The files the command would write.
+
+    Raises
+    ------
+    ConfigError
+        When the value came from a configuration file, ``--force`` was not given, and a
+        file exists there (or a link) that riskoff did not write.
+    """
+    from click.core import ParameterSource
+
+    from signals.errors import ConfigError
+
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source(option) is not ParameterSource.DEFAULT_MAP:
+        return
+    if ctx.meta.get("riskoff.force"):
+        return
+    for path in map(Path, paths):
+        if path.is_symlink() or (path.exists() and not written_by_riskoff(path)):
+            flag = "--" + option.replace("_", "-")
+            raise ConfigError(
+                f"{flag} {path} comes from riskoff.toml and would overwrite a file riskoff did "
+                f"not write; give {flag} on the command line, or add --force to overwrite it")
 
 
 def print_csv(frame) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from backtests.cli.backtest import check_candles, check_rule, common_options, load_inputs
-from backtests.cli.common import Context, console, print_csv, print_json
+from backtests.cli.common import (
+    FORCE_OPTION,
+    Context,
+    check_output,
+    console,
+    print_csv,
+    print_json,
+)
 
 
 @click.command()
@@ -16,12 +25,15 @@ from backtests.cli.common import Context, console, print_csv, print_json
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--png-dir", type=click.Path(file_okay=False),
               help="Also save every chart as a PNG in this folder (for slides).")
+@FORCE_OPTION
 @click.pass_obj
 def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, weights_file,
            refresh, fmt, rule, output, png_dir) -> None:
     """One HTML file: the score and why, the backtest, the evaluation, the sweep, the data.
 
     It opens offline in any browser: charts are inline SVG, with no script or download.
+    An --output or --png-dir from riskoff.toml never overwrites a file riskoff did not write
+    (unless --force).
 
     \b
     Examples:
@@ -33,6 +45,7 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
     from backtests.research.evaluate import evaluate
     from backtests.research.sweep import sweep
 
+    check_output("output", [output])  # before the work, not after
     macro, scores, prices, notes = load_inputs(ctx, symbols, timeframe, exchange, data_dir,
                                                refresh, weights_file)
     check_candles(prices, since, until)
@@ -47,6 +60,9 @@ def report(ctx: Context, symbols, exchange, timeframe, since, until, data_dir, w
              for symbol, frame in prices.items()}
     built = build_report(scores, shown, macro=macro, backtest=result, evaluation=evaluation,
                          sweep=grid, notes=notes)
+    if png_dir:
+        check_output("png_dir", [Path(png_dir) / f"{section.id}.png"
+                                 for section in built.sections if section.figure is not None])
     path = built.save(output)
     pngs = built.save_pngs(png_dir) if png_dir else []
     if fmt == "json":  # the page itself is HTML; json and csv describe what was written

@@ -47,7 +47,7 @@ def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None) -> dict
 @click.option("--at", "at", metavar="DATE", callback=past_date,
               help="One past reading, as of DATE (UTC).")
 @click.option("--since", metavar="DATE", help="Every reading from DATE, one row per "
-              "availability time.")
+              "availability time (a batch published together: its last row).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--data-dir", type=click.Path(exists=True, file_okay=False),
               help="Saved publisher files to use on top of the store.")
@@ -75,7 +75,7 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
     macro, notes, failed = _load(ctx, data_dir, refresh)
     scores = risk_off_score(macro, weights=weights_file)
     if since:
-        _print_series(scores[scores.index >= to_utc(since, "--since")], fmt)
+        _print_series(by_instant(scores[scores.index >= to_utc(since, "--since")]), fmt)
         return
     result = reading(scores, macro, at)
     result.update(notes=notes, degraded=bool(failed), failed_sources=failed)
@@ -85,7 +85,19 @@ def score(ctx: Context, at, since, fmt, data_dir, weights_file, refresh) -> None
         frame = pd.DataFrame(result["components"])
         click.echo(frame.to_csv(index=False), nl=False)
     else:
-        _print_reading(result, ctx.quiet)
+        _print_reading(result, ctx.quiet, asked=at is not None)
+
+
+def by_instant(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per availability time to the second: the last of each batch.
+
+    Values published together (a weekly batch) are stored a microsecond apart, in order;
+    the last row of the batch is the score once all of it was known.
+    """
+    instants = scores.index.floor("s")
+    out = scores[~instants.duplicated(keep="last")].copy()
+    out.index = out.index.floor("s")
+    return out
 
 
 def _print_series(scores: pd.DataFrame, fmt: str) -> None:
@@ -115,20 +127,29 @@ def _print_series(scores: pd.DataFrame, fmt: str) -> None:
 _REGIME_COLOURS = {"calm": "green", "watch": "yellow", "stress": "dark_orange", "unwind": "red"}
 
 
-def _print_reading(result: dict, quiet: bool) -> None:
+def _print_reading(result: dict, quiet: bool, *, asked: bool) -> None:
+    """The reading for people; `asked`: a reading of a past time (``--at``), never "old"."""
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
     regime = result["regime"] or "no score"
     colour = _REGIME_COLOURS.get(regime, "white")
     value = "n/a" if result["score"] is None else f"{result['score']:.1f}"
-    out.print(f"risk-off score [bold {colour}]{value}[/] ({regime}) as of "
-              f"{result['as_of'][:16].replace('T', ' ')} UTC; {result['coverage']:.0%} of the "
-              "weight has fresh data", highlight=False, markup=True)
-    if result["age_days"] > 3:
-        out.print(f"[yellow]this reading is {result['age_days']:,.0f} days old: the data end "
-                  "there. Run `riskoff data update` for today's score.[/yellow]",
+    row = (result["row_available_at"] or result["as_of"])[:16].replace("T", " ")
+    asked_at = result["as_of"][:16].replace("T", " ")
+    out.print(f"risk-off score [bold {colour}]{value}[/] ({regime}) as of {row} UTC"
+              + (f" (the reading at {asked_at} UTC)" if asked else "")
+              + f"; {result['coverage']:.0%} of the weight has fresh data", highlight=False,
+              markup=True)
+    age = result["age_days"]
+    if not asked and age is not None and age > 3:
+        out.print(f"[yellow]this reading is {age:,.0f} days old: the data end there. Run "
+                  "`riskoff data update` for today's score.[/yellow]", highlight=False, markup=True)
+    if result["stale"]:
+        out.print(f"[yellow]too little of the weight was fresh at {asked_at} UTC for a score; "
+                  f"this is the last good one. {escape(result['decision'])}[/yellow]",
                   highlight=False, markup=True)
     if quiet:
         return

@@ -38,6 +38,35 @@ def _scores_frame(scores) -> pd.DataFrame:
                             "scores indexed by UTC time")
 
 
+def check_scores(scores) -> pd.DataFrame:
+    """`scores` as a frame, refused when its values cannot be risk-off scores (0-100).
+
+    Raises
+    ------
+    DataContractError
+        No score at all (every rule would hold buy-and-hold), scores on a 0-1 scale, or
+        scores outside 0-100.
+    """
+    frame = _scores_frame(scores)
+    values = pd.to_numeric(frame["score"], errors="coerce").to_numpy("float64")
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        raise DataContractError(
+            f"scores has no value ({len(values)} rows, all NaN): the backtest would be "
+            "buy-and-hold. Score data that reach the candles (signals.risk_off_score() on "
+            "fresh data: `riskoff data update`)")
+    low, high = float(finite.min()), float(finite.max())
+    if high <= 1.0 and low >= 0.0:
+        raise DataContractError(
+            f"scores look like a 0-1 scale (from {low:g} to {high:g}); the rules read 0-100 "
+            "(higher = more risk-off): pass scores * 100")
+    if low < 0.0 or high > 100.0:
+        raise DataContractError(
+            f"scores must be on the 0-100 scale; got values from {low:g} to {high:g}. "
+            "Rescale them to 0-100 (higher = more risk-off)")
+    return frame
+
+
 def _window(prices: pd.DataFrame, start, end) -> pd.DataFrame:
     if start is not None:
         prices = prices[prices.index >= to_utc(start, "start")]
@@ -163,8 +192,14 @@ def run(
     -------
     BacktestResult or MultiBacktestResult
         ``.stats``, ``.equity``, ``.trades``, ``.exposure``, ``_repr_html_``, ``.plot()``.
+
+    Raises
+    ------
+    DataContractError
+        Scores with no value at all, on a 0-1 scale, or outside 0-100; bad candles.
     """
     rule = parse_rule(rule)
+    scores = check_scores(scores)
     options = {"timeframe": timeframe, "fee_bps": fee_bps, "slippage_bps": slippage_bps,
                "execution": execution, "allow_short": allow_short, "max_age": max_age,
                "start": start, "end": end}

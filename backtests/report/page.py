@@ -76,6 +76,7 @@ class Report:
         notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in self.notes)
         body = "\n".join(section.to_html() for section in self.sections)
         return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                f'<meta name="generator" content="riskoff">'
                 f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head>"
                 f"<body><h1>{html.escape(self.title)}</h1><p class=\"meta\">riskoff report, "
                 f"generated {self.generated:%Y-%m-%d %H:%M} UTC</p>{notes}{body}</body></html>")
@@ -98,7 +99,7 @@ class Report:
         for section in self.sections:
             if section.figure is not None:
                 path = folder / f"{section.id}.png"
-                section.figure.savefig(path, dpi=dpi)
+                section.figure.savefig(path, dpi=dpi, metadata={"Software": "riskoff"})
                 saved.append(path)
         return saved
 
@@ -111,14 +112,19 @@ def _table(frame: pd.DataFrame, *, index: bool = True, stats: bool = False) -> s
 
 
 def _reading(scores: pd.DataFrame) -> str:
-    valid = scores[scores["score"].notna()]
-    if valid.empty:
+    """The current reading (:func:`signals.current_score`), as ``riskoff score`` gives it."""
+    from signals.errors import ConfigError
+    from signals.score.composite import current_score
+
+    try:
+        row = current_score(scores)
+    except ConfigError:
         return "<p>No score: too little fresh data.</p>"
-    row, when = valid.iloc[-1], valid.index[-1]
-    regime = str(row["regime"])
+    regime, age = str(row["regime"]), row.attrs["age_days"]
+    old = f" ({age:,.0f} days old: the data end there)" if age > 3 else ""
     return (f'<p class="reading">Latest score <b class="{regime}">{row["score"]:.1f} '
-            f"({regime})</b> as of {when:%Y-%m-%d %H:%M} UTC, with {row['coverage']:.0%} of "
-            "the weight on fresh data.</p>")
+            f"({regime})</b> as of {row.name:%Y-%m-%d %H:%M} UTC{old}, with "
+            f"{row['coverage']:.0%} of the weight on fresh data.</p>")
 
 
 def _data_section(macro) -> Section:

@@ -13,8 +13,10 @@ one falls below `reenter_below`. A new gate starts risk-on unless its first scor
 already at or above `exit_above`. An unusable reading (no score from fresh data, see
 :mod:`signals.bots.live`) follows the policy: ``fail_open`` risk-on, ``fail_closed`` risk-off,
 ``hold_last`` keeps the gate's state (a new gate uses the reading's last good score, and
-goes risk-off when there is none). Before its first update a gate allows risk only under
-``fail_open``.
+goes risk-off when there is none) for at most `max_hold` after the score became unusable
+(default 3 days, :data:`signals.bots.live.MAX_HOLD`), then goes risk-off. Acting without a
+usable score is logged at WARNING, starting from one too. Before its first update a gate
+allows risk only under ``fail_open``.
 
 The state (``state``, ``regime``, ``score``, ``as_of``, ``updated_at``) is written to
 `state_file` after every update, atomically (a temporary file, then :func:`os.replace`),
@@ -22,7 +24,8 @@ and a new gate on the same file resumes it. A corrupt file is logged and ignored
 change of regime or state is logged (logger ``riskoff.gate``); a regime change is also
 POSTed to `webhook`, when one is given, as JSON ``{"event": "regime_change", "from", "to",
 "score", "as_of", "state"}``. A failed POST or an unwritable state file is logged, never
-raised. The regime is the score's (``calm`` ... ``unwind``), or ``unknown`` when the gate
+raised; a webhook URL is logged with its secrets hidden (:func:`redact_url`). The regime
+is the score's (``calm`` ... ``unwind``), or ``unknown`` when the gate
 acted without a score.
 """
 
@@ -39,16 +42,72 @@ from pathlib import Path
 
 import pandas as pd
 
-from signals.bots.live import LiveReading, check_policy, latest
+from signals.bots.live import MAX_HOLD, LiveReading, check_max_hold, check_policy, latest
 from signals.errors import ConfigError
 from signals.score.composite import REGIMES
 from signals.times import to_utc
 
-__all__ = ["STATES", "RiskGate"]
+__all__ = ["STATES", "RiskGate", "redact_url"]
 
 STATES = ("risk_on", "risk_off")
 UNKNOWN = "unknown"
 REGIME_NAMES = (*(name for name, _ in REGIMES), UNKNOWN)
+
+
+def redact_url(url: str) -> str:
+    """`url` with its secrets hidden, for logs and errors.
+
+    Hidden: a ``user:password@``, every query value, and from the first path segment
+    after the first that looks like an id or a token (8 characters or more with a digit,
+    or 16 or more) to the end, which covers Slack's ``/services/T0/B0/XXXX`` and Discord's
+    ``/api/webhooks/ID/TOKEN``.
+
+    Examples
+    --------
+    >>> redact_url("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")
+    'https://hooks.slack.com/services/***/***/***'
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<webhook URL hidden>"
+    netloc = ("***@" if "@" in parts.netloc else "") + host + port
+    hidden = _hidden_segments(parts.path)
+    kept = parts.path.split("/")[1:len(parts.path.split("/")) - len(hidden)]
+    path = "".join(f"/{seg}" for seg in kept) + "/***" * len(hidden)
+    query = "&".join(f"{pair.split('=', 1)[0]}=***" for pair in parts.query.split("&")
+                     if pair)
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def _secret(segment: str) -> bool:
+    return len(segment) >= 16 or (len(segment) >= 8 and any(c.isdigit() for c in segment))
+
+
+def _hidden_segments(path: str) -> list[str]:
+    segments = path.split("/")[1:]
+    first = next((i for i, seg in enumerate(segments) if i and _secret(seg)), len(segments))
+    return segments[first:]
+
+
+def _scrub(text: str, url: str) -> str:
+    """`text` (an error message) with `url` and each of its secret parts hidden."""
+    from urllib.parse import urlsplit
+
+    text = text.replace(url, redact_url(url))
+    try:
+        parts = urlsplit(url)
+        secrets = [parts.username, parts.password, *_hidden_segments(parts.path),
+                   *(pair.split("=", 1)[1] for pair in parts.query.split("&") if "=" in pair)]
+    except ValueError:
+        secrets = [url]
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _regime(score: float) -> str:
@@ -76,6 +135,9 @@ class RiskGate:
         Default ``logging.getLogger("riskoff.gate")``.
     webhook_timeout : float
         Seconds to wait for the webhook.
+    max_hold : Timedelta, str or float
+        How long ``hold_last`` keeps a state or a held score after the score became
+        unusable (a number is days; default 3 days); then the gate goes risk-off.
 
     Attributes
     ----------
@@ -90,16 +152,21 @@ class RiskGate:
     def __init__(self, exit_above: float = 70.0, reenter_below: float = 55.0, *,
                  state_file: str | os.PathLike | None = None, policy: str = "hold_last",
                  webhook: str | None = None, reduced_exposure: float = 0.0,
-                 logger: logging.Logger | None = None, webhook_timeout: float = 5.0) -> None:
+                 logger: logging.Logger | None = None, webhook_timeout: float = 5.0,
+                 max_hold=MAX_HOLD) -> None:
         if not reenter_below <= exit_above:
             raise ConfigError(f"reenter_below ({reenter_below}) must not be above exit_above "
                               f"({exit_above}); e.g. RiskGate(exit_above=70, reenter_below=55)")
         if not 0.0 <= reduced_exposure <= 1.0:
             raise ConfigError(f"reduced_exposure must be between 0 and 1; got {reduced_exposure}")
         if webhook is not None and not str(webhook).startswith(("http://", "https://")):
-            raise ConfigError(f"webhook must be an http:// or https:// URL; got {webhook!r}")
+            raise ConfigError(f"webhook must be an http:// or https:// URL; got "
+                              f"{redact_url(webhook)!r}")
         self.exit_above, self.reenter_below = float(exit_above), float(reenter_below)
         self.policy = check_policy(policy)
+        self.max_hold = check_max_hold(max_hold)
+        self._usable_at: pd.Timestamp | None = None  # the last update with a usable score
+        self._unusable_since: pd.Timestamp | None = None
         self.state_file = None if state_file is None else Path(state_file)
         self.webhook, self.webhook_timeout = webhook, webhook_timeout
         self.reduced_exposure = float(reduced_exposure)
@@ -127,7 +194,7 @@ class RiskGate:
         Parameters
         ----------
         reading : LiveReading, optional
-            Default ``signals.latest(policy=self.policy, now=now)``.
+            Default ``signals.latest(policy=self.policy, max_hold=self.max_hold, now=now)``.
         now : str or Timestamp, optional
             The time of the update (default: the clock).
 
@@ -137,32 +204,46 @@ class RiskGate:
             The reading, with ``policy``, ``allow_risk`` and ``decision`` those of the gate.
         """
         if reading is None:
-            reading = latest(policy=self.policy, now=now)
+            reading = latest(policy=self.policy, max_hold=self.max_hold, now=now)
         now = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now, "now")
         with self._lock:
             old_state, old_regime = self.state, self.regime
-            state, regime, score, as_of, why = self._next(reading)
+            usable = not reading.stale and reading.score is not None
+            if usable:
+                self._unusable_since, self._usable_at = None, now
+            elif self._unusable_since is None:  # the reading's word, else the last usable one
+                since = reading.unusable_since
+                self._unusable_since = since if since is not None else (
+                    now if self._usable_at is None else self._usable_at)
+            state, regime, score, as_of, why = self._next(reading, now)
             self.state, self.regime, self.score, self.as_of = state, regime, score, as_of
             self.updated_at = now
             self._save()
             if (old_state, old_regime) != (state, regime):
-                self._changed(old_state, old_regime)
+                self._changed(old_state, old_regime, None if usable else why)
         allow = state == "risk_on"
         return replace(reading, policy=self.policy, allow_risk=allow,
                         decision=f"{'allow' if allow else 'refuse'}: gate {state} ({why})")
 
-    def _next(self, reading: LiveReading):
+    def _next(self, reading: LiveReading, now: pd.Timestamp):
         """The new (state, regime, score, as_of, why) after `reading`."""
         score = None if reading.stale else reading.score
         held = False
+        as_of = reading.as_of if reading.row_available_at is None else reading.row_available_at
         if score is None and self.policy == "hold_last":
+            unusable_for = now - min(self._unusable_since, now)
+            if unusable_for > self.max_hold:
+                return ("risk_off", UNKNOWN, None, as_of,
+                        f"no usable score for {unusable_for / pd.Timedelta(days=1):,.1f} "
+                        f"days, longer than max_hold {self.max_hold / pd.Timedelta(days=1):g} "
+                        "days (hold_last)")
             if self.state is not None:
                 return (self.state, self.regime, self.score, self.as_of,
                         "no usable score; holding the gate's state (hold_last)")
             score, held = reading.held_score, True
         if score is None:
             state = "risk_on" if self.policy == "fail_open" else "risk_off"
-            return state, UNKNOWN, None, reading.as_of, f"no usable score ({self.policy})"
+            return state, UNKNOWN, None, as_of, f"no usable score ({self.policy})"
         if score >= self.exit_above:
             state = "risk_off"
         elif score < self.reenter_below:
@@ -174,17 +255,20 @@ class RiskGate:
         if held:
             return (state, _regime(score), score, reading.held_as_of,
                     f"no usable score; last good {why} (hold_last)")
-        return state, _regime(score), score, reading.as_of, why
+        return state, _regime(score), score, as_of, why
 
-    def _changed(self, old_state: str | None, old_regime: str | None) -> None:
+    def _changed(self, old_state: str | None, old_regime: str | None,
+                 stale: str | None) -> None:
+        """Log a change (at WARNING when made without a usable score) and post it."""
         score = "none" if self.score is None else f"{self.score:.1f}"
         as_of = None if self.as_of is None else self.as_of.isoformat()
+        level, why = (logging.INFO, "") if stale is None else (logging.WARNING, f": {stale}")
         if old_state is None:
-            self.logger.info("risk gate starts %s in regime %s, score %s, as of %s",
-                             self.state, self.regime, score, as_of)
+            self.logger.log(level, "risk gate starts %s in regime %s, score %s, as of %s%s",
+                            self.state, self.regime, score, as_of, why)
             return
-        self.logger.info("risk gate regime %s -> %s, state %s -> %s, score %s, as of %s",
-                         old_regime, self.regime, old_state, self.state, score, as_of)
+        self.logger.log(level, "risk gate regime %s -> %s, state %s -> %s, score %s, as of %s%s",
+                        old_regime, self.regime, old_state, self.state, score, as_of, why)
         if old_regime != self.regime and self.webhook:
             self._post({"event": "regime_change", "from": old_regime, "to": self.regime,
                         "score": self.score, "as_of": as_of, "state": self.state})
@@ -197,8 +281,8 @@ class RiskGate:
             with urllib.request.urlopen(request, timeout=self.webhook_timeout) as response:
                 response.read()
         except Exception as exc:  # an alert must never stop the bot
-            self.logger.warning("risk gate webhook %s failed: %s: %s", self.webhook,
-                                type(exc).__name__, exc)
+            self.logger.warning("risk gate webhook %s failed: %s: %s", redact_url(self.webhook),
+                                type(exc).__name__, _scrub(str(exc), self.webhook))
 
     def to_dict(self) -> dict:
         """The state as written to `state_file`."""

@@ -15,8 +15,15 @@ what the bot should do:
 ``fail_closed``
     refuse risk.
 ``hold_last``
-    keep the verdict of the last good score (the last row, at or before the reading's
-    time, scored from fresh data); refuse when there is none.
+    keep the verdict of the last good score (the current reading, see below) for at most
+    ``max_hold`` (default :data:`MAX_HOLD`, 3 days) after the score became unusable, then
+    refuse; refuse when there is none. Three days ride out a weekend or a publisher's
+    outage of a day or two; longer, the held verdict rests on a market that has moved on.
+
+The reading rests on one row, the **current reading** of
+:func:`signals.score.composite.current_score`: the last row, at or before the time asked,
+scored when new data arrived (a row that only records inputs expiring is never used).
+``row_available_at`` and ``age_days`` describe that row, also when it is held.
 
 A usable score allows risk below :data:`RISK_OFF_ABOVE` (70, where ``unwind`` starts) and
 refuses it from there, whatever the policy. A degraded reading whose stored data are still
@@ -34,6 +41,7 @@ import html
 import os
 import sqlite3
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -44,10 +52,10 @@ import pandas as pd
 from signals.data.store import Store
 from signals.errors import ConfigError
 from signals.families.registry import get_component
-from signals.score.composite import REGIMES
+from signals.score.composite import REGIMES, scored_rows
 from signals.times import to_utc
 
-__all__ = ["POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading"]
+__all__ = ["MAX_HOLD", "POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading"]
 
 POLICIES = ("fail_open", "fail_closed", "hold_last")
 RISK_OFF_ABOVE = dict(REGIMES)["unwind"]  # 70
@@ -55,6 +63,8 @@ _KEYS = ("as_of", "row_available_at", "age_days", "score", "regime", "coverage",
          "inputs", "notes", "degraded", "failed_sources", "stale", "policy", "allow_risk",
          "decision")
 _DAY_NS = 86_400 * 10**9
+#: How long ``hold_last`` keeps a held verdict after the score became unusable.
+MAX_HOLD = pd.Timedelta(days=3)
 _CACHED = 4  # (store, weights) pairs whose scores stay in memory
 
 
@@ -65,12 +75,34 @@ def check_policy(policy: str) -> str:
     return policy
 
 
+def check_max_hold(max_hold) -> pd.Timedelta:
+    """`max_hold` as a Timedelta (a number is days), else a :class:`ConfigError`."""
+    try:
+        hold = pd.Timedelta(days=max_hold) if isinstance(max_hold, int | float) else \
+            pd.Timedelta(max_hold)
+    except (TypeError, ValueError):
+        hold = pd.NaT
+    if hold is pd.NaT or hold < pd.Timedelta(0):
+        raise ConfigError(f"max_hold must be a duration >= 0 (days as a number, or e.g. "
+                          f"'3D', '12h'); got {max_hold!r}")
+    return hold
+
+
 def _stamp(when: pd.Timestamp | None) -> str:
     return "none" if when is None else f"{when:%Y-%m-%d %H:%M} UTC"
 
 
-def _decide(score, held_score, held_as_of, policy: str) -> tuple[bool, str]:
-    """``allow_risk`` and ``decision`` for a usable `score` (or ``None``): the module's rules."""
+def _days(span: pd.Timedelta) -> str:
+    return f"{span / pd.Timedelta(days=1):,.1f} days"
+
+
+def _decide(score, held_score, held_as_of, policy: str, unusable_for: pd.Timedelta | None,
+            max_hold: pd.Timedelta) -> tuple[bool, str]:
+    """``allow_risk`` and ``decision`` for a usable `score` (or ``None``): the module's rules.
+
+    `unusable_for` is how long the score has been unusable (``None``: unknown, taken as
+    within `max_hold`).
+    """
     if score is not None:
         allow = score < RISK_OFF_ABOVE
         return allow, (f"{'allow' if allow else 'refuse'}: score {score:.1f} "
@@ -81,6 +113,10 @@ def _decide(score, held_score, held_as_of, policy: str) -> tuple[bool, str]:
         return False, "refuse: no usable score (fail_closed)"
     if held_score is None:
         return False, "refuse: no usable score to hold (hold_last)"
+    if unusable_for is not None and unusable_for > max_hold:
+        return False, (f"refuse: no usable score for {_days(unusable_for)}, longer than "
+                       f"max_hold {_days(max_hold)}; the last good score {held_score:.1f} of "
+                       f"{_stamp(held_as_of)} is no longer held (hold_last)")
     allow = held_score < RISK_OFF_ABOVE
     return allow, (f"{'allow' if allow else 'refuse'}: no usable score; holding the last good "
                    f"score {held_score:.1f} of {_stamp(held_as_of)} (hold_last)")
@@ -93,26 +129,35 @@ class LiveReading:
     Attributes
     ----------
     as_of, row_available_at : Timestamp
-        When the reading is taken (UTC), and the score row used: the last one available
-        then (``None`` when there is none).
+        When the reading is taken (UTC: now, or the time asked), and the availability time
+        of the score row it rests on: the current reading, also when it is held (``None``
+        when there is none).
     age_days : float
-        How old `as_of` was when the reading was made, in days.
+        Age of that row at `as_of`, in days (for a reading of a past time, its age then).
     score, regime, coverage : float, str, float
-        The score (0-100, higher = more risk-off; ``None`` when there is none), its regime
-        (``calm``, ``watch``, ``stress``, ``unwind``), the share of the weight on fresh data.
+        The score of that row (0-100, higher = more risk-off; ``None`` when there is none;
+        when `stale` it is the last good one, not usable), its regime (``calm``, ``watch``,
+        ``stress``, ``unwind``), the share of the weight on fresh data at `as_of`.
     components, inputs : list of dict
-        ``{name, family, weight, contribution, description}``, largest first (see
-        :attr:`contributions`); ``{name, last_date, available_at, age_days, stale}``.
+        ``{name, family, weight, contribution, description}`` of the row used, largest first
+        (see :attr:`contributions`); each input's freshness at `as_of`:
+        ``{name, last_date, available_at, age_days, stale}``.
     notes, failed_sources : list of str
-        Warnings and the error; the failed downloads or ``"refresh timed out after N s"``.
+        Warnings and the error; each source whose last download failed, and why (when a
+        refresh runs past the timeout: the outcome each source recorded in the store, or
+        that it has not answered yet).
     degraded, stale : bool
-        A refresh or the store failed; there is no score at `as_of` from fresh data.
+        A refresh or the store failed; there is no score at `as_of` from fresh data (the
+        `score` shown is the last good one, judged by the policy).
     policy, allow_risk, decision : str, bool, str
         How an unusable reading is judged (:data:`POLICIES`), the verdict, and why
         (``allow: ...`` or ``refuse: ...``); left empty, both are worked out by the rules.
     held_score, held_as_of, error : float, Timestamp, str or None
         The last good score at or before `as_of` and its time (for ``hold_last``); why the
         data could not be read or scored.
+    unusable_since, max_hold : Timestamp or None, Timedelta
+        When the score stopped being usable (``None`` when it is usable or unknown), and
+        how long ``hold_last`` holds after that.
     """
 
     as_of: pd.Timestamp
@@ -133,11 +178,15 @@ class LiveReading:
     held_score: float | None = None
     held_as_of: pd.Timestamp | None = None
     error: str | None = None
+    unusable_since: pd.Timestamp | None = None
+    max_hold: pd.Timedelta = MAX_HOLD
 
     def __post_init__(self) -> None:
         if not self.decision:  # made by hand: judge it by the rules
             usable = None if self.stale else self.score
-            verdict = _decide(usable, self.held_score, self.held_as_of, self.policy)
+            since = self.unusable_since
+            verdict = _decide(usable, self.held_score, self.held_as_of, self.policy,
+                              None if since is None else self.as_of - since, self.max_hold)
             object.__setattr__(self, "allow_risk", verdict[0])
             object.__setattr__(self, "decision", verdict[1])
 
@@ -180,7 +229,8 @@ class _Snapshot:
         self.times = scores.index.as_unit("ns").asi8
         self.index = scores.index
         self.score = scores["score"].to_numpy("float64")
-        self.scored = np.flatnonzero(~np.isnan(self.score))
+        self.scored = scored_rows(scores)  # the candidates for the current reading
+        self.unscored = np.flatnonzero(np.isnan(self.score))
         self.regime = scores["regime"].astype(object).to_numpy()
         self.coverage = scores["coverage"].to_numpy("float64")
         self.notes = list(notes)
@@ -205,42 +255,42 @@ class _Snapshot:
         k = int(np.searchsorted(self.scored, row, side="right")) - 1
         return int(self.scored[k]) if k >= 0 else -1
 
-    def read(self, at: pd.Timestamp | None, now: pd.Timestamp, policy: str) -> LiveReading:
-        """The reading at `at` (default: the last scored row up to `now`)."""
-        if at is None:
-            now_row = self._row(now)
-            row = self._held(now_row)
-            when = self.index[row] if row >= 0 else now
-            stale = now_row < 0 or np.isnan(self.score[now_row])
-        else:
-            row, when = self._row(at), at
-            stale = row < 0 or np.isnan(self.score[row])
-        held = self._held(row)
+    def read(self, at: pd.Timestamp, policy: str,
+             max_hold: pd.Timedelta = MAX_HOLD) -> LiveReading:
+        """The reading at `at`: the current reading then, its age and the verdict."""
+        at_row = self._row(at)
+        row = self._held(at_row)
+        stale = at_row < 0 or np.isnan(self.score[at_row])
+        since = None
+        if stale and row >= 0:  # the first unscored row after the one held
+            k = int(np.searchsorted(self.unscored, row, side="right"))
+            since = self.index[self.unscored[k]] if k < len(self.unscored) else None
         parts = [{"name": name, "family": c.family, "weight": weight,
                   "contribution": _points(v, row),
                   "description": c.description} for name, c, weight, v in self.parts]
         inputs = []
         for name, max_age, known in self.inputs:
-            j = -1 if known is None else int(known[0].searchsorted(when, side="right")) - 1
-            age = None if j < 0 else when.value - int(known[0].asi8[j])
+            j = -1 if known is None else int(known[0].searchsorted(at, side="right")) - 1
+            age = None if j < 0 else at.value - int(known[0].asi8[j])
             inputs.append({
                 "name": name, "last_date": None if j < 0 else known[1][j].date().isoformat(),
                 "available_at": None if j < 0 else known[0][j].isoformat(),
                 "age_days": None if age is None else round(age / _DAY_NS, 2),
                 "stale": age is None or age >= max_age})
-        held_score = _points(self.score, held)
-        held_as_of = None if held < 0 else self.index[held]
-        allow, decision = _decide(None if stale else _points(self.score, row), held_score,
-                                 held_as_of, policy)
+        held_score = _points(self.score, row)
+        held_as_of = None if row < 0 else self.index[row]
+        allow, decision = _decide(None if stale else held_score, held_score, held_as_of, policy,
+                                  None if since is None else at - since, max_hold)
         return LiveReading(
-            as_of=when, row_available_at=None if row < 0 else self.index[row],
-            age_days=round((now.value - when.value) / _DAY_NS, 2),
-            score=_points(self.score, row),
+            as_of=at, row_available_at=held_as_of,
+            age_days=None if row < 0 else round((at.value - self.times[row]) / _DAY_NS, 2),
+            score=held_score,
             regime=None if row < 0 or not isinstance(self.regime[row], str) else self.regime[row],
-            coverage=0.0 if row < 0 else round(float(self.coverage[row]), 4),
+            coverage=0.0 if at_row < 0 else round(float(self.coverage[at_row]), 4),
             components=sorted(parts, key=lambda p: -abs(p["contribution"] or 0)),
             inputs=inputs, notes=list(self.notes), stale=bool(stale), policy=policy,
-            allow_risk=allow, decision=decision, held_score=held_score, held_as_of=held_as_of)
+            allow_risk=allow, decision=decision, held_score=held_score, held_as_of=held_as_of,
+            unusable_since=since, max_hold=max_hold)
 
 
 def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None, *, now=None,
@@ -254,9 +304,10 @@ def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None, *, now=
     macro : MacroData
         The data the scores came from (for each input's freshness).
     at : Timestamp, optional
-        Time of the reading (UTC); default the last row with a score at or before `now`.
+        Time of the reading (UTC); default `now`. The reading is the current one then
+        (:func:`signals.score.composite.current_score`), aged from `at`.
     now : Timestamp, optional
-        The present, for ages and staleness (default: the clock).
+        The present (default: the clock).
     policy : str
         How an unusable reading is judged (:data:`POLICIES`).
 
@@ -266,10 +317,10 @@ def reading(scores: pd.DataFrame, macro, at: pd.Timestamp | None = None, *, now=
         The JSON schema of ``riskoff score --format json`` (docs/cli.md).
     """
     now = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now, "now")
-    live = _Snapshot(scores, macro).read(at, now, check_policy(policy))
+    when = now if at is None else at
+    live = _Snapshot(scores, macro).read(when, check_policy(policy))
     if live.row_available_at is None:
-        when = _stamp(now if at is None else at)
-        raise ConfigError(f"at: no score is available at {when}; try a later time")
+        raise ConfigError(f"at: no score is available at {_stamp(when)}; try a later time")
     return live.to_dict()
 
 
@@ -343,6 +394,7 @@ class _Refresh(threading.Thread):
         super().__init__(name="riskoff-refresh", daemon=True)
         self.store, self.session = store, session
         self.results, self.error = [], None
+        self.started = time.time()
 
     def run(self) -> None:
         from signals.data import update
@@ -369,7 +421,8 @@ def _refresh(store: Store, timeout: float, session) -> tuple[list[str], list[str
     thread.join(timeout)
     if thread.is_alive():
         return [f"refresh timed out after {timeout:g} s"
-                + (" (an earlier refresh is still running)" if running else "")], []
+                + (" (an earlier refresh is still running)" if running else ""),
+                *_outcomes(store, thread.started, timeout)], []
     if thread.error is not None:
         return [f"refresh failed: {thread.error}"], []
     failed = list(dict.fromkeys(error for _, _, error in thread.results if error is not None))
@@ -379,9 +432,44 @@ def _refresh(store: Store, timeout: float, session) -> tuple[list[str], list[str
                 "reading uses the stored data"]
 
 
+def _outcomes(store: Store, started: float, timeout: float) -> list[str]:
+    """Per source, what a refresh still running has recorded in the store so far.
+
+    A download that failed in this refresh is named with its error; a source with
+    downloads still to come is named with the last outcome the store holds for them.
+    """
+    from signals.sources.registry import all_sources
+
+    try:
+        log = store.last_fetches().set_index("label")
+    except Exception as exc:  # the outcomes are a courtesy: never fail the reading for them
+        return [f"the outcome of each source is unreadable: {_describe(exc)}"]
+    since = pd.Timestamp(int(started), unit="s", tz="UTC")
+    out = []
+    for source in all_sources():
+        labels = [fetch.label for fetch in source.fetches]
+        rows = log.reindex(labels)
+        done = rows["started_at"] >= since
+        out += rows.loc[done & ~rows["ok"].astype(bool), "error"].tolist()
+        if done.all():
+            continue
+        before = rows[~done & rows["finished_at"].notna()]
+        failed = before[~before["ok"].astype(bool)]
+        if before.empty:
+            last = "it has never been downloaded"
+        elif failed.empty:
+            last = f"its last download, {_stamp(before['finished_at'].max())}, was ok"
+        else:
+            last = (f"its last download, {_stamp(failed['finished_at'].max())}, failed: "
+                    f"{failed['error'].iloc[-1]}")
+        out.append(f"{source.name}: no answer yet after {timeout:g} s ({int((~done).sum())} of "
+                   f"{len(labels)} downloads to go); {last}")
+    return out
+
+
 def latest(*, refresh: bool = False, timeout: float = 10.0, policy: str = "hold_last",
-           store: Store | str | os.PathLike | None = None, now=None, weights=None,
-           session=None) -> LiveReading:
+           max_hold=MAX_HOLD, store: Store | str | os.PathLike | None = None, now=None,
+           weights=None, session=None) -> LiveReading:
     """The risk-off reading as of now, from the store, for a bot; never raises on bad data.
 
     Parameters
@@ -396,6 +484,9 @@ def latest(*, refresh: bool = False, timeout: float = 10.0, policy: str = "hold_
     policy : str
         What an unusable reading means (see the module docstring): ``hold_last``,
         ``fail_open`` or ``fail_closed``.
+    max_hold : Timedelta, str or float
+        How long ``hold_last`` keeps the last good verdict after the score became unusable
+        (a number is days; default :data:`MAX_HOLD`, 3 days); then it refuses.
     store : Store, str or Path, optional
         Default :func:`signals.data.store.default_store_path`.
     now : str or Timestamp, optional
@@ -411,7 +502,7 @@ def latest(*, refresh: bool = False, timeout: float = 10.0, policy: str = "hold_
         ``degraded`` with ``failed_sources`` and the error in ``notes`` when something failed;
         ``score=None`` when nothing could be computed.
     """
-    policy = check_policy(policy)
+    policy, max_hold = check_policy(policy), check_max_hold(max_hold)
     if not isinstance(timeout, int | float) or not timeout >= 0:
         raise ConfigError(f"timeout must be >= 0 seconds; got {timeout!r}")
     now = pd.Timestamp.now(tz="UTC") if now is None else to_utc(now, "now")
@@ -424,8 +515,8 @@ def latest(*, refresh: bool = False, timeout: float = 10.0, policy: str = "hold_
         failed, notes = _refresh(store, timeout, session)
     if error is None:
         snap, error = _snapshot(store, weights)
-    live = (LiveReading(as_of=now, age_days=0.0, stale=True, policy=check_policy(policy))
-            if snap is None else snap.read(now, now, policy))
+    live = (LiveReading(as_of=now, stale=True, policy=policy, max_hold=max_hold)
+            if snap is None else snap.read(now, policy, max_hold))
     notes = live.notes + notes + ([f"error: {error}"] if error else [])
     return replace(live, notes=notes, degraded=bool(failed or error), failed_sources=failed,
                    error=error)

@@ -20,7 +20,10 @@ Tables
 ``candles``
     OHLCV by exchange, symbol, timeframe and open time (ms UTC), written page by page.
 ``fetch_log``
-    Every download attempted: when, what, how many rows, and the error if it failed.
+    Every download attempted: when it started and finished, what, how many rows, and the
+    error if it failed (``error`` NULL: it succeeded). A bot reads each source's last
+    outcome from here (:meth:`Store.last_fetches`), also when its own refresh is still
+    running.
 
 Location: ``$RISKOFF_HOME/riskoff.sqlite`` when ``RISKOFF_HOME`` is set, else the user cache
 folder (``platformdirs.user_cache_dir("riskoff")``); ``Store(path)`` overrides both.
@@ -85,7 +88,8 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     label TEXT NOT NULL,
     finished_at INTEGER NOT NULL,
     rows INTEGER NOT NULL,
-    error TEXT
+    error TEXT,
+    started_at INTEGER              -- NULL in rows written before it was recorded
 );
 """
 
@@ -163,10 +167,19 @@ class Store:
             ) from exc
         self.path = path
         self.timeout = timeout
-        with self._connect() as con:
-            con.executescript(_SCHEMA)
-            con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                        (str(SCHEMA_VERSION),))
+        try:
+            with self._connect() as con:
+                con.executescript(_SCHEMA)
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+                columns = {row[1] for row in con.execute("PRAGMA table_info(fetch_log)")}
+                if "started_at" not in columns:  # a store made before it was recorded
+                    con.execute("ALTER TABLE fetch_log ADD COLUMN started_at INTEGER")
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            raise ConfigError(
+                f"store {path} is not a riskoff store or is damaged ({exc}); move it away "
+                f"and run `riskoff data update` to build a new one, or pass another --store"
+            ) from exc
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -423,18 +436,44 @@ class Store:
 
     # -- fetch log ----------------------------------------------------------------------
 
-    def log_fetch(self, source: str, label: str, rows: int, error: str | None = None) -> None:
-        """Record one download attempt."""
+    def log_fetch(self, source: str, label: str, rows: int, error: str | None = None, *,
+                  started_at: float | None = None) -> None:
+        """Record one download attempt.
+
+        Parameters
+        ----------
+        source, label : str
+            The source (``"fred"``) and the fetch (``"DGS10"``).
+        rows : int
+            Rows inserted or changed.
+        error : str, optional
+            Why it failed; ``None`` when it succeeded.
+        started_at : float, optional
+            When the download started, in seconds since the epoch (:func:`time.time`).
+        """
+        started = None if started_at is None else int(started_at)
         with self._write() as con:
-            con.execute("INSERT INTO fetch_log (source, label, finished_at, rows, error) "
-                        "VALUES (?,?,?,?,?)", (source, label, _now_s(), rows, error))
+            con.execute("INSERT INTO fetch_log (source, label, started_at, finished_at, rows, "
+                        "error) VALUES (?,?,?,?,?,?)",
+                        (source, label, started, _now_s(), rows, error))
 
     def last_fetches(self) -> pd.DataFrame:
-        """The latest attempt per fetch label: when, rows, error."""
+        """The latest attempt per fetch label.
+
+        Returns
+        -------
+        DataFrame
+            ``source, label, started_at, finished_at`` (UTC, to the second), ``ok``,
+            ``rows``, ``error``; sorted by source and label.
+        """
         with self._connect() as con:
             rows = con.execute(
-                "SELECT source, label, MAX(finished_at), rows, error FROM fetch_log "
-                "GROUP BY label ORDER BY source, label").fetchall()
-        frame = pd.DataFrame(rows, columns=["source", "label", "finished_at", "rows", "error"])
-        frame["finished_at"] = pd.to_datetime(frame["finished_at"], unit="s", utc=True)
+                "SELECT source, label, started_at, finished_at, rows, error FROM fetch_log "
+                "WHERE id IN (SELECT MAX(id) FROM fetch_log GROUP BY label) "  # the last written
+                "ORDER BY source, label").fetchall()
+        frame = pd.DataFrame(rows, columns=["source", "label", "started_at", "finished_at",
+                                            "rows", "error"])
+        for column in ("started_at", "finished_at"):
+            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+        frame.insert(4, "ok", frame["error"].isna())
         return frame

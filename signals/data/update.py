@@ -19,6 +19,7 @@ A refresh is bounded for a bot that runs unattended (see :mod:`signals.sources.h
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -243,6 +244,7 @@ def _refresh(store, sources, session, on_result, limit) -> list[FetchResult]:
     for source in all_sources() if sources is None else sources:
         down: str | None = None  # the label of this publisher's hard failure
         for fetch in source.fetches:
+            started = time.time()
             if down is not None:
                 result = FetchResult(source.name, fetch.label, 0,
                                      f"skipped: {down} failed hard earlier in this run",
@@ -255,7 +257,8 @@ def _refresh(store, sources, session, on_result, limit) -> list[FetchResult]:
                 result, hard = _run(store, source, fetch, session,
                                     _since(fetch, last, source.revision_days))
                 down = fetch.label if hard else None
-            store.log_fetch(source.name, fetch.label, result.rows, result.error)
+            store.log_fetch(source.name, fetch.label, result.rows, result.error,
+                            started_at=started)
             results.append(result)
             if on_result is not None:
                 on_result(result)

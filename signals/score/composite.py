@@ -27,6 +27,12 @@ How a score is made, at every time something changes:
 Rows are indexed by availability time (UTC): the score at a time uses only values that
 were available then. Rows are added when a component's last reading expires and at each
 step of its fade, so a row's score is valid until the next row.
+
+**The current reading** ("now") is one thing everywhere (``riskoff score``, ``whatif``,
+``report``, :func:`signals.latest` and :func:`current_score`): the last row, at or before
+the time asked, that was scored when new data arrived. A row that only records inputs
+expiring or fading (``attrs["expiry_only"]``) moves old values and is never the current
+reading; its age is counted from the row's availability time to the time asked.
 """
 
 from __future__ import annotations
@@ -46,8 +52,8 @@ from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
 
-__all__ = ["METHODS", "REGIMES", "component_readings", "regime_of", "risk_off_score",
-           "score_panel"]
+__all__ = ["METHODS", "REGIMES", "component_readings", "current_score", "regime_of",
+           "risk_off_score", "score_panel"]
 
 #: (regime, lowest score) in increasing order.
 REGIMES: tuple[tuple[str, float], ...] = (("calm", 0.0), ("watch", 55.0), ("stress", 62.5),
@@ -185,6 +191,23 @@ def score_panel(
     return build_panel(zs, components), zs
 
 
+def _absent_inputs(missing: list[str], macro) -> list[str]:
+    """The inputs of the `missing` components that `macro` does not hold at all."""
+    return sorted({series for name in missing for series in get_component(name).inputs.values()
+                   if series not in macro})
+
+
+def _absent(missing: list[str], macro) -> str:
+    """What to say about components with no data: their inputs absent from `macro`, the fix."""
+    if not missing:
+        return ""
+    absent = _absent_inputs(missing, macro)
+    needs = f" (inputs not in the data: {', '.join(absent)})" if absent else ""
+    return (f". Components with no data: {', '.join(missing)}{needs}. Load them with "
+            "`riskoff data update`, or pass data_dir= to signals.load_macro() with the "
+            "publishers' files; or lower min_coverage")
+
+
 def risk_off_score(
     macro=None,
     *,
@@ -245,7 +268,14 @@ def risk_off_score(
         :data:`signals.score.panel.FADE_STEPS` days while its weight is held, so going
         stale never jumps the score (:mod:`signals.score.panel`). ``attrs`` holds
         ``method``, ``weights``, ``missing`` (components with no data), the settings, and
-        for fitted methods ``fits`` (one row per refit).
+        for fitted methods ``fits`` (one row per refit), and ``expiry_only`` (the times of
+        rows that only record inputs expiring or fading).
+
+    Raises
+    ------
+    DataContractError
+        No component has enough history, or no row has a score because inputs are
+        absent from `macro` (e.g. no JGB series at all): the message names them and the fix.
     """
     if not 0 < min_coverage <= 1:
         raise ConfigError(f"min_coverage must be in (0, 1]; got {min_coverage}")
@@ -264,6 +294,7 @@ def risk_off_score(
         options["labels"] = check_labels(labels)
         options["horizon"] = pd.Timedelta(label_horizon)
     weights = _as_weights(weights)
+    macro = _as_macro(macro)
     names = list(weights)
     panel, zs = score_panel(macro, components=names, params=params, cap=cap)
     missing = [name for name in weights if name not in zs]
@@ -274,6 +305,10 @@ def risk_off_score(
     contributions = np.where(enough[:, None], result.contributions, np.nan)
     score = np.where(enough, result.score, np.nan)
     index = panel.index
+    if not enough.any() and _absent_inputs(missing, macro):  # no data at all, not too short
+        raise DataContractError(
+            f"no score at any time: at most {np.nanmax(coverage, initial=0):.0%} of the weight "
+            f"is ever fresh, below min_coverage={min_coverage:g}" + _absent(missing, macro))
     regime = regime_of(pd.Series(score, index=index))
     out = pd.DataFrame({"score": score, "regime": regime, "coverage": coverage,
                         **{name: contributions[:, j] for j, name in enumerate(names)}},
@@ -282,10 +317,62 @@ def risk_off_score(
         out = out[out.index >= to_utc(start, "start")]
     if end is not None:
         out = out[out.index <= to_utc(end, "end")]
+    updates = np.unique(np.concatenate([z.index.asi8 for _, z in zs.values()]))
+    expiry_only = np.setdiff1d(out.index.as_unit("ns").asi8, updates)
     out.attrs.update(method=method, weights=dict(weights), missing=missing, cap=cap,
-                     min_coverage=min_coverage)
+                     min_coverage=min_coverage,
+                     expiry_only=tuple(pd.DatetimeIndex(expiry_only.view("datetime64[ns]"),
+                                                        tz="UTC")))
     if method == "family":
         out.attrs["family_weights"] = family_weights_of(names, w, family_weights)
     if result.fits is not None:
         out.attrs["fits"] = result.fits
     return out
+
+
+def scored_rows(scores: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows scored when new data arrived (the candidates for "now")."""
+    expired = pd.DatetimeIndex(list(scores.attrs.get("expiry_only", ())),
+                               dtype="datetime64[ns, UTC]")
+    keep = scores["score"].notna().to_numpy() & ~scores.index.as_unit("ns").isin(expired)
+    return np.flatnonzero(keep)
+
+
+def current_score(scores: pd.DataFrame, at=None) -> pd.Series:
+    """The current reading of a scores frame: the last row scored from fresh data.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`risk_off_score`.
+    at : str or Timestamp, optional
+        The time of the reading (naive means UTC); default the clock. Only rows available
+        at or before it are read.
+
+    Returns
+    -------
+    pd.Series
+        The row (``score``, ``regime``, ``coverage``, each component's contribution in score
+        points), named by its availability time; ``attrs["age_days"]`` is the time from it
+        to `at`, in days (for a past `at`, the age then, not today).
+
+    Raises
+    ------
+    ConfigError
+        When no row was scored at or before `at`.
+
+    Examples
+    --------
+    >>> now = signals.current_score(scores)              # doctest: +SKIP
+    >>> now["score"], now.name, now.attrs["age_days"]    # doctest: +SKIP
+    """
+    when = pd.Timestamp.now(tz="UTC") if at is None else to_utc(at, "at")
+    rows = scored_rows(scores)
+    rows = rows[scores.index[rows] <= when]
+    if not len(rows):
+        raise ConfigError(f"at: no score was available at or before {when:%Y-%m-%d %H:%M} UTC; "
+                          "try a later time, or longer data (riskoff data update)")
+    row = scores.iloc[rows[-1]].copy()
+    row.attrs = {"age_days": (when - row.name) / pd.Timedelta(days=1)}
+    return row
+

@@ -58,3 +58,50 @@ def test_a_broken_file_is_one_line(project, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["score"])
     assert exit_info.value.code == 1 and "not valid TOML" in capsys.readouterr().err
+
+
+def test_an_output_path_from_the_config_never_overwrites_a_file_riskoff_did_not_write(
+        project, capsys):
+    victim = project / "notes.txt"
+    victim.write_text("my notes")
+    (project / "riskoff.toml").write_text('[backtest]\nreport = "notes.txt"\n')
+    with pytest.raises(SystemExit) as refused:
+        main(["backtest", "--format", "json"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 1 and victim.read_text() == "my notes"
+    assert ("--report notes.txt comes from riskoff.toml and would overwrite a file riskoff "
+            "did not write; give --report on the command line, or add --force") in \
+        " ".join(err.split())
+    (project / "riskoff.toml").write_text('[backtest]\nreport = "bt.html"\n')
+    main(["backtest", "--format", "json"])  # a new file, then riskoff's own: both written
+    main(["backtest", "--format", "json"])
+    assert '<meta name="generator" content="riskoff">' in (project / "bt.html").read_text()
+    (project / "link.html").symlink_to(project / "elsewhere.txt")  # dangling: would create it
+    (project / "riskoff.toml").write_text('[backtest]\nreport = "link.html"\n')
+    with pytest.raises(SystemExit):
+        main(["backtest", "--format", "json"])
+    assert not (project / "elsewhere.txt").exists()
+    capsys.readouterr()
+    main(["backtest", "--format", "json", "--report", "notes.txt"])  # the user's own choice
+    assert "riskoff" in victim.read_text()
+    victim.write_text("my notes")
+    (project / "riskoff.toml").write_text('[backtest]\nreport = "notes.txt"\n')
+    main(["backtest", "--format", "json", "--force"])
+    assert "riskoff" in victim.read_text()
+
+
+def test_only_riskoffs_own_reports_and_charts_are_recognised(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from backtests.cli.common import written_by_riskoff
+
+    ours, theirs = tmp_path / "ours.png", tmp_path / "theirs.png"
+    Figure().savefig(ours, metadata={"Software": "riskoff"})
+    Figure().savefig(theirs)
+    (tmp_path / "page.html").write_text("<html><head><title>riskoff</title></head></html>")
+    assert written_by_riskoff(ours) and not written_by_riskoff(theirs)
+    assert not written_by_riskoff(tmp_path / "page.html")
+    assert not written_by_riskoff(tmp_path / "missing.html")

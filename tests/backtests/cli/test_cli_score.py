@@ -1,5 +1,7 @@
+import io
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -111,3 +113,60 @@ def test_check_lookahead_on_a_freqtrade_strategys_macro_side(tmp_path, name, exi
                                           "--since", "2012-01-01", "--pair", "BTC/USDT"])
     assert result.exit_code == exit_code, result.output
     assert says in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore::signals.data.macro.BundledDataWarning")
+def test_every_command_reads_the_same_now():
+    import signals
+
+    score = json.loads(run("score", "--format", "json").stdout)
+    whatif = json.loads(run("whatif", "--usdjpy", "-8%", "--format", "json").stdout)
+    current = signals.current_score(signals.risk_off_score(signals.load_macro()))
+    assert score["row_available_at"] == whatif["as_of"] == current.name.isoformat()
+    assert score["score"] == pytest.approx(whatif["base_score"], abs=1e-3)
+    assert score["score"] == pytest.approx(current["score"], abs=1e-3)
+    assert not current.name.isoformat().startswith("2024-01-09")  # JGB inputs expiring
+    from backtests.report.page import _reading
+
+    page = _reading(signals.risk_off_score(signals.load_macro()))
+    assert f"{current['score']:.1f} ({current['regime']})</b> as of " \
+        f"{current.name:%Y-%m-%d %H:%M} UTC" in page
+
+
+def test_a_reading_asked_for_a_past_date_is_never_called_old():
+    result = run("score", "--at", "2022-12-21")
+    assert "days old" not in result.stdout
+    assert "(the reading at 2022-12-21 00:00 UTC)" in result.stdout
+    reading = json.loads(run("score", "--at", "2022-12-21 12:00", "--format", "json").stdout)
+    assert reading["row_available_at"] == "2022-12-21T00:00:00+00:00"
+    assert reading["age_days"] == 0.5  # from the time asked, not from today
+
+
+@pytest.mark.filterwarnings("ignore::signals.data.macro.BundledDataWarning")
+def test_the_series_shows_one_row_per_batch_published_together():
+    import signals
+
+    result = run("score", "--since", "2022-09-06", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(result.stdout), parse_dates=["available_at"])
+    assert frame["available_at"].is_unique
+    assert (frame["available_at"].dt.microsecond == 0).all()
+    scores = signals.risk_off_score(signals.load_macro(), start="2022-09-06")
+    batch = scores[scores.index.floor("s") == pd.Timestamp("2022-09-06 20:30", tz="UTC")]
+    assert len(batch) > 1  # the weekly FRED batch, a microsecond apart
+    shown = frame.set_index("available_at").loc[pd.Timestamp("2022-09-06 20:30", tz="UTC")]
+    assert shown["score"] == pytest.approx(batch["score"].iloc[-1], abs=1e-4)
+    table = run("score", "--since", "2022-09-06")
+    stamps = [line.split()[0] + " " + line.split()[1] for line in table.stdout.splitlines()
+              if line.strip().startswith("2022-")]
+    assert len(stamps) == len(set(stamps)) > 10
+
+
+def test_a_store_that_is_not_a_database_is_one_line(tmp_path, capsys):
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"not a database " * 100)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--store", str(garbage), "score"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert "garbage.sqlite is not a riskoff store or is damaged" in " ".join(err.split())
+    assert "riskoff data update" in err and "Traceback" not in err

@@ -219,3 +219,19 @@ def test_results_plot_and_render_for_notebooks(tmp_path):
                                   "linear:50:80", "regime:calm=1,watch=1,stress=0.5,unwind=0"])
 def test_rules_print_as_the_text_they_parse_from(text):
     assert str(parse_rule(text)) == text
+
+
+@pytest.mark.parametrize(("values", "says"), [
+    (np.full(400, np.nan), r"scores has no value \(400 rows, all NaN\): the backtest would be "
+                           r"buy-and-hold"),
+    (np.linspace(0.2, 0.9, 400), r"scores look like a 0-1 scale \(from 0.2 to 0.9\); the rules "
+                                 r"read 0-100 \(higher = more risk-off\): pass scores \* 100"),
+    (np.linspace(-20, 80, 400), r"scores must be on the 0-100 scale; got values from -20 to 80"),
+    (np.linspace(30, 140, 400), r"scores must be on the 0-100 scale; got values from 30 to 140"),
+])
+def test_scores_that_cannot_be_risk_off_scores_are_refused(values, says):
+    prices = candles()
+    with pytest.raises(DataContractError, match=says):
+        backtests.run(prices, scores_at_closes(prices, values))
+    with pytest.raises(DataContractError, match=says):  # a frame like risk_off_score's too
+        backtests.run(prices, scores_at_closes(prices, values).to_frame())

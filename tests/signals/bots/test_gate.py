@@ -91,8 +91,47 @@ def test_a_clock_that_jumps_backwards_does_not_break_the_gate(store):
     gate.update(signals.latest(store=store, now=FRESH), now=FRESH)
     reading = gate.update(signals.latest(store=store, now=UNWIND), now=UNWIND)
     assert reading.as_of == pd.Timestamp(UNWIND, tz="UTC") and gate.state == "risk_off"
-    gate.update(signals.latest(store=store, now=STALE), now=STALE)  # stale: hold the state
-    assert gate.state == "risk_off" and gate.as_of == pd.Timestamp(UNWIND, tz="UTC")
+    unwind_row = gate.as_of
+    assert unwind_row == reading.row_available_at <= pd.Timestamp(UNWIND, tz="UTC")
+    held = signals.RiskGate(max_hold="60D")
+    held.update(signals.latest(store=store, now=UNWIND), now=UNWIND)
+    held.update(signals.latest(store=store, now=STALE, max_hold="60D"), now=STALE)
+    assert held.state == "risk_off" and held.as_of == unwind_row  # stale: hold the state
+    gate.update(signals.latest(store=store, now=STALE), now=STALE)  # held too long
+    assert gate.state == "risk_off" and gate.regime == "unknown"
+
+
+def test_a_held_state_expires_after_max_hold(base, caplog):
+    gate = signals.RiskGate(policy="hold_last")
+    gate.update(at(base, 40.0), now=T0)
+    with caplog.at_level(logging.INFO, logger="riskoff.gate"):
+        kept = gate.update(unusable(base), now=T0 + pd.Timedelta(days=1))
+        assert gate.state == "risk_on" and "holding the gate's state" in kept.decision
+        still = gate.update(unusable(base), now=T0 + pd.Timedelta(days=3))
+        assert gate.state == "risk_on" and still.allow_risk
+        gone = gate.update(unusable(base), now=T0 + pd.Timedelta(days=3, minutes=1))
+    assert gate.state == "risk_off" and gate.regime == "unknown" and not gone.allow_risk
+    assert gone.decision == ("refuse: gate risk_off (no usable score for 3.0 days, longer than "
+                             "max_hold 3 days (hold_last))")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "calm -> unknown" in warnings[0].getMessage()
+    gate.update(at(base, 40.0), now=T0 + pd.Timedelta(days=4))  # usable again: risk on
+    assert gate.state == "risk_on"
+
+
+@pytest.mark.parametrize(("policy", "max_hold", "state"), [
+    ("hold_last", "3D", "risk_off"), ("fail_closed", "3D", "risk_off"),
+    ("hold_last", "60D", "risk_on"), ("fail_open", "3D", "risk_on")])
+def test_a_new_gate_on_stale_data_starts_as_its_policy_says_and_warns(store, caplog, policy,
+                                                                      max_hold, state):
+    gate = signals.RiskGate(policy=policy, max_hold=max_hold)
+    with caplog.at_level(logging.INFO, logger="riskoff.gate"):
+        gate.update(signals.latest(store=store, now=STALE, policy=policy, max_hold=max_hold),
+                    now=STALE)
+    assert gate.state == state and gate.exposure() == (1.0 if state == "risk_on" else 0.0)
+    [record] = [r for r in caplog.records if r.name == "riskoff.gate"]
+    assert record.levelno == logging.WARNING and "no usable score" in record.getMessage()
+    assert record.getMessage().startswith(f"risk gate starts {state}")
 
 
 def test_the_state_survives_a_restart(base, tmp_path):
@@ -194,6 +233,39 @@ def test_a_webhook_that_hangs_is_cut_off_by_its_timeout(base, receiver, caplog):
         gate.update(at(base, 80.0, 1))
     receiver.release.set()
     assert gate.state == "risk_off" and "timed out" in caplog.text
+
+
+def test_a_failing_webhook_never_logs_its_secrets(base, receiver, caplog):
+    receiver.status = 500
+    port = receiver.server_address[1]
+    hook = (f"http://bot:pa55-w0rd@127.0.0.1:{port}/services/T0AB12CD/B0XY34ZW/"
+            "s3cr3tTokenValue123?token=q-s3cret&channel=alerts")
+    gate = signals.RiskGate(webhook=hook)
+    with caplog.at_level(logging.WARNING, logger="riskoff.gate"):
+        gate.update(at(base, 50.0))
+        gate.update(at(base, 80.0, 1))
+    text = caplog.text
+    assert "webhook" in text and "failed" in text
+    for secret in ("bot", "pa55-w0rd", "T0AB12CD", "B0XY34ZW", "s3cr3tTokenValue123", "q-s3cret",
+                   "alerts"):
+        assert secret not in text.replace("riskoff.gate", ""), secret
+    assert f"http://***@127.0.0.1:{port}/services/***/***/***?token=***&channel=***" in text
+    with pytest.raises(ConfigError) as error:
+        signals.RiskGate(webhook="ftp://bot:pa55-w0rd@example.com/x?token=q-s3cret")
+    assert "pa55-w0rd" not in str(error.value) and "q-s3cret" not in str(error.value)
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+     "https://hooks.slack.com/services/***/***/***"),
+    ("https://discord.com/api/webhooks/123456789012345678/abcDEF-token_xyz",
+     "https://discord.com/api/webhooks/***/***"),
+    ("https://hooks.example/riskoff", "https://hooks.example/riskoff"),
+])
+def test_webhook_urls_are_redacted(url, shown):
+    from signals.bots.gate import redact_url
+
+    assert redact_url(url) == shown
 
 
 def test_an_unreachable_webhook_is_logged(base, caplog, monkeypatch):

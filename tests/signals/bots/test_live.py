@@ -3,6 +3,8 @@
 import json
 import os
 import threading
+import time
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -12,7 +14,16 @@ from signals.bots.live import reading
 from signals.data.update import FetchResult
 from signals.errors import ConfigError
 from tests.backtests.cli.test_cli_schema import documented
-from tests.signals.bots import FRESH, HELD_SCORE, STALE, UNWIND, copy_store, memory_growth
+from tests.signals.bots import (
+    FRESH,
+    HELD_AT,
+    HELD_SCORE,
+    STALE,
+    UNUSABLE_SINCE,
+    UNWIND,
+    copy_store,
+    memory_growth,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::signals.data.macro.BundledDataWarning")
 
@@ -75,14 +86,56 @@ def test_a_clock_that_jumps_backwards_reads_what_was_available_then(store):
 @pytest.mark.parametrize(("policy", "allow", "says"), [
     ("fail_open", True, "allow: no usable score (fail_open)"),
     ("fail_closed", False, "refuse: no usable score (fail_closed)"),
-    ("hold_last", True, "allow: no usable score; holding the last good score 58.4 of "
-                        "2024-01-12 01:30 UTC (hold_last)"),
+    ("hold_last", False, "refuse: no usable score for 48.1 days, longer than max_hold 3.0 "
+                         "days; the last good score 58.4 of 2024-01-02 21:30 UTC is no longer "
+                         "held (hold_last)"),
 ])
 def test_the_policy_judges_a_stale_reading(store, policy, allow, says):
     live = signals.latest(store=store, now=STALE, policy=policy)
-    assert live.stale and live.score is None and not live.degraded
-    assert live.held_score == pytest.approx(HELD_SCORE)
+    assert live.stale and not live.degraded
+    assert live.held_score == live.score == pytest.approx(HELD_SCORE, abs=1e-3)
     assert (live.policy, live.allow_risk, live.decision) == (policy, allow, says)
+
+
+def test_a_stale_reading_describes_the_row_it_holds(store):
+    live = signals.latest(store=store, now=STALE)
+    held = pd.Timestamp(HELD_AT, tz="UTC")
+    assert live.row_available_at == held == live.held_as_of
+    # 2024-01-02 21:30 to 2024-03-01 00:00: 29 days + 2.5 h in January, 29 in February
+    assert live.age_days == pytest.approx(58 + 2.5 / 24, abs=0.01)
+    assert live.unusable_since == pd.Timestamp(UNUSABLE_SINCE, tz="UTC")
+    assert live.coverage < 0.5  # the share fresh now, the reason it is stale
+
+
+@pytest.mark.parametrize(("now", "allow", "says"), [
+    ("2024-01-15 21:30", True, "allow: no usable score; holding the last good score 58.4 of "
+                               "2024-01-02 21:30 UTC (hold_last)"),
+    ("2024-01-15 21:31", False, "refuse: no usable score for 3.0 days, longer than max_hold "
+                                "3.0 days"),
+])
+def test_hold_last_holds_for_max_hold_after_the_score_became_unusable(store, now, allow, says):
+    live = signals.latest(store=store, now=now)
+    assert live.stale and live.allow_risk is allow and live.decision.startswith(says)
+
+
+def test_max_hold_is_a_setting(store):
+    assert signals.latest(store=store, now=STALE, max_hold=60).allow_risk
+    assert signals.latest(store=store, now=STALE, max_hold="60D").allow_risk
+    assert not signals.latest(store=store, now="2024-01-13", max_hold=0).allow_risk
+    with pytest.raises(ConfigError, match="max_hold must be a duration >= 0"):
+        signals.latest(store=store, max_hold="soon")
+    with pytest.raises(ConfigError, match="max_hold must be a duration >= 0"):
+        signals.latest(store=store, max_hold=-1)
+
+
+@pytest.mark.parametrize("now", [FRESH, UNWIND, "2024-01-10", STALE])
+def test_the_reading_rests_on_the_current_score_of_the_frame(store, now):
+    scores = signals.risk_off_score(signals.load_macro(store=store))
+    current = signals.current_score(scores, at=now)
+    live = signals.latest(store=store, now=now)
+    assert live.row_available_at == current.name
+    assert live.held_score == pytest.approx(current["score"], abs=1e-3)
+    assert live.age_days == pytest.approx(current.attrs["age_days"], abs=0.01)
 
 
 def test_hold_last_with_nothing_to_hold_fails_closed(store):
@@ -97,6 +150,8 @@ def test_a_reading_made_by_hand_is_judged_by_the_same_rules():
     assert not high.allow_risk and high.decision == "refuse: score 75.0 >= 70"
     held = signals.LiveReading(as_of=when, stale=True, held_score=40.0, held_as_of=when)
     assert held.allow_risk and "holding the last good score 40.0" in held.decision
+    expired = replace(held, decision="", unusable_since=when - pd.Timedelta(days=4))
+    assert not expired.allow_risk and "longer than max_hold 3.0 days" in expired.decision
     assert not signals.LiveReading(as_of=when, stale=True, policy="fail_closed").allow_risk
 
 
@@ -140,11 +195,44 @@ def test_a_refresh_that_hangs_returns_at_the_timeout_with_the_stored_reading(sto
         again = signals.latest(refresh=True, timeout=0.0, store=store, now=FRESH)
     finally:
         release.set()
-    assert live.degraded and live.failed_sources == ["refresh timed out after 0.05 s"]
+    assert live.degraded and live.failed_sources[0] == "refresh timed out after 0.05 s"
     assert live.score == stored.score and live.allow_risk
-    assert again.failed_sources == ["refresh timed out after 0 s (an earlier refresh is "
-                                    "still running)"]
+    assert again.failed_sources[0] == ("refresh timed out after 0 s (an earlier refresh is "
+                                       "still running)")
     assert len(calls) == 1  # never two refreshes of one store at once
+
+
+def test_a_refresh_past_its_timeout_names_each_source_and_its_last_outcome(store, monkeypatch):
+    from signals.sources.registry import get_source
+
+    fred, mof = get_source("fred"), get_source("mof")
+    store.log_fetch("mof", mof.fetches[0].label, 0, "mof jgbcm: HTTP 503 (url: https://m)",
+                    started_at=time.time() - 3600)  # an earlier refresh
+    written, release = threading.Event(), threading.Event()
+
+    def one_fails_then_hangs(store, **kwargs):
+        store.log_fetch("fred", fred.fetches[0].label, 0, "fred fred:DGS10: HTTP 429",
+                        started_at=time.time())
+        written.set()
+        release.wait(timeout=60)
+        return []
+
+    stub_refresh(monkeypatch, one_fails_then_hangs)
+    try:
+        signals.latest(refresh=True, timeout=0, store=store, now=FRESH)
+        assert written.wait(timeout=60)
+        later = signals.latest(refresh=True, timeout=0, store=store, now=FRESH)
+    finally:
+        release.set()
+    failed = later.failed_sources
+    assert failed[0].startswith("refresh timed out after 0 s (an earlier refresh")
+    assert "fred fred:DGS10: HTTP 429" in failed
+    assert (f"fred: no answer yet after 0 s ({len(fred.fetches) - 1} of {len(fred.fetches)} "
+            "downloads to go); it has never been downloaded") in failed
+    finished = store.last_fetches().set_index("source").loc["mof", "finished_at"]
+    assert (f"mof: no answer yet after 0 s ({len(mof.fetches)} of {len(mof.fetches)} downloads"
+            f" to go); its last download, {finished:%Y-%m-%d %H:%M} UTC, failed: mof jgbcm: "
+            "HTTP 503 (url: https://m)") in failed
 
 
 def test_a_refresh_that_raises_gives_a_degraded_reading(store, monkeypatch):

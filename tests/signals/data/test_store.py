@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from signals.data.store import HOME_ENV, Store, default_store_path
+from signals.errors import ConfigError
 
 
 def make_obs(series, dates, values, lag_hours=24):
@@ -86,6 +87,46 @@ def test_status_and_last_dates(tmp_path):
     assert status["first_date"] == pd.Timestamp("2024-01-01")
     assert status["last_available_at"] == pd.Timestamp("2024-02-02", tz="UTC")
     assert status["origins"] == "network"
+
+
+def test_each_download_outcome_is_recorded_with_its_start_and_end(tmp_path):
+    store = Store(tmp_path)
+    store.log_fetch("fred", "fred:DGS10", 3, started_at=1_700_000_000.9)
+    store.log_fetch("fred", "fred:DGS10", 0, "fred fred:DGS10: HTTP 503",
+                    started_at=1_700_000_100)
+    store.log_fetch("mof", "mof", 12)
+    log = store.last_fetches().set_index("label")
+    assert log.loc["fred:DGS10", "started_at"] == pd.Timestamp(1_700_000_100, unit="s", tz="UTC")
+    assert not log.loc["fred:DGS10", "ok"] and log.loc["fred:DGS10", "rows"] == 0
+    assert log.loc["mof", "ok"] and pd.isna(log.loc["mof", "started_at"])
+    assert list(log.columns) == ["source", "started_at", "finished_at", "ok", "rows", "error"]
+
+
+def test_a_store_made_before_start_times_were_recorded_gains_the_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE fetch_log (id INTEGER PRIMARY KEY, source TEXT NOT NULL, "
+                    "label TEXT NOT NULL, finished_at INTEGER NOT NULL, rows INTEGER NOT NULL, "
+                    "error TEXT)")
+        con.execute("INSERT INTO fetch_log (source, label, finished_at, rows) "
+                    "VALUES ('mof', 'mof', 1700000000, 5)")
+    store = Store(path)
+    store.log_fetch("fred", "fred:DFF", 1, started_at=1_700_000_050)
+    log = store.last_fetches().set_index("label")
+    assert log.loc["mof", "rows"] == 5 and pd.isna(log.loc["mof", "started_at"])
+    assert log.loc["fred:DFF", "started_at"] == pd.Timestamp(1_700_000_050, unit="s", tz="UTC")
+
+
+def test_a_file_that_is_not_a_store_gives_one_clear_error(tmp_path):
+    path = tmp_path / "garbage.sqlite"
+    path.write_bytes(b"this is not a database " * 100)
+    with pytest.raises(ConfigError, match=r"store .*garbage.sqlite is not a riskoff store or is "
+                       r"damaged \(file is not a database\); move it away and run `riskoff "
+                       r"data update`"):
+        Store(path)
+    assert path.read_bytes() == b"this is not a database " * 100  # left as it was
 
 
 def test_candles_round_trip(tmp_path):

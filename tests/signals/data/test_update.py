@@ -36,6 +36,9 @@ def test_refresh_asks_only_for_what_is_new_and_keeps_going_past_a_failure():
     assert "fred:DGS2" not in stored  # the failure wrote nothing
     log = store.last_fetches().set_index("label")
     assert log.loc["fred:DGS2", "error"].startswith("fred fred:DGS2: HTTP 404")
+    assert not log.loc["fred:DGS2", "ok"] and log.loc["fred:DGS3MO", "ok"]
+    assert log.loc["fred:DGS3MO", "rows"] == 1
+    assert (log["started_at"] <= log["finished_at"]).all()
 
 
 def test_a_failed_refresh_never_damages_stored_data():

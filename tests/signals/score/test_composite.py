@@ -29,9 +29,43 @@ def test_missing_components_drop_out_and_the_rest_are_reweighted(bundled_macro):
 
 
 def test_below_the_minimum_coverage_the_score_is_nan(bundled_macro):
-    scores = signals.risk_off_score(bundled_macro, start="2015-01-01", min_coverage=0.9)
-    assert scores["score"].isna().all()
-    assert scores[list(Weights.default())].isna().all().all()
+    scores = signals.risk_off_score(bundled_macro, start="2015-01-01", min_coverage=0.8)
+    thin = scores["coverage"] < 0.8
+    assert thin.any() and scores.loc[thin, "score"].isna().all()
+    assert scores.loc[thin, list(Weights.default())].isna().all().all()
+    assert scores.loc[~thin, "score"].notna().all()
+
+
+def test_no_score_at_any_time_is_an_error_naming_what_is_missing(bundled_macro):
+    # offline, 18% of the default weight (Yahoo's series) never has data
+    with pytest.raises(DataContractError, match=r"no score at any time: at most 82% of the "
+                       r"weight is ever fresh, below min_coverage=0.9\. Components with no "
+                       r"data: move_level, nikkei_drawdown, vix_jump, audjpy_drop \(inputs not "
+                       r"in the data: audjpy, move, nikkei, vix\)\. Load them with `riskoff "
+                       r"data update`, or pass data_dir="):
+        signals.risk_off_score(bundled_macro, min_coverage=0.9)
+    no_jgb = {name: series for name, series in bundled_macro.items()
+              if not name.startswith("jgb_")}
+    with pytest.raises(DataContractError, match=r"Components with no data: jgb_10y_rise, "
+                       r"jgb_superlong_jump, jgb_curve_steepening, boj_hike_pricing, .*inputs "
+                       r"not in the data: .*jgb_10y, jgb_2y, jgb_30y"):
+        signals.risk_off_score(no_jgb)
+
+
+def test_current_score_is_the_last_row_scored_when_data_arrived(bundled_macro):
+    scores = signals.risk_off_score(bundled_macro)
+    expired = set(scores.attrs["expiry_only"])
+    # the JGB inputs (last available 2023-12-29 00:00) expire 10 days later
+    assert pd.Timestamp("2024-01-09", tz="UTC") in expired
+    now = signals.current_score(scores, at="2024-01-10")
+    assert now.name == pd.Timestamp("2024-01-02 21:30:00.000003", tz="UTC")
+    assert now["score"] == scores.loc[now.name, "score"]
+    assert now.attrs["age_days"] == pytest.approx(7 + 2.5 / 24, abs=1e-6)
+    at_a_row = signals.current_score(scores, at="2022-12-21")
+    assert at_a_row.name == pd.Timestamp("2022-12-21", tz="UTC")
+    assert at_a_row.attrs["age_days"] == 0.0
+    with pytest.raises(ConfigError, match="at: no score was available at or before 1950"):
+        signals.current_score(scores, at="1950-01-01")
 
 
 def test_a_component_whose_data_stop_fades_out_after_its_max_age(full_macro):
