@@ -3,8 +3,7 @@
 ``python benchmarks/profile_run.py [candles]`` (default 1,000,000) prints the median of 9
 interleaved rounds of the whole ``backtests.run`` and of each step it takes, on the
 synthetic candles of ``bench_backtest.py`` (threshold:70, 15 bp): checking the candles,
-aligning the score, the rule, the simulation kernel, the trades, the stats table; what is
-left is building the result's pandas objects.
+aligning the score, the rule, the simulation kernel, the trades, the stats table.
 """
 
 from __future__ import annotations
@@ -61,8 +60,8 @@ def main() -> None:
     times = interleaved_medians(steps, 9)
     for name, seconds in times.items():
         print(f"| {name} | {seconds * 1000:,.1f} ms |")
-    rest = 2 * times["backtests.run (whole)"] - sum(times.values())
-    print(f"| the rest (building the result's frames and series) | {rest * 1000:,.1f} ms |")
+    print("\nSteps timed apart from each other (each on fresh memory), so they need not add "
+          "up to the whole.")
 
 
 if __name__ == "__main__":
