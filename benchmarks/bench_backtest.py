@@ -1,8 +1,13 @@
 """Backtest speed against peers, measured in one run on this machine.
 
-Run in an environment with the peers: ``pip install -e ".[bench]"`` then
-``python benchmarks/bench_backtest.py [--quick]`` (``--quick`` skips backtesting.py's
-optimizer, which takes minutes). Prints Markdown tables.
+Run in an environment with the peers: ``pip install -e ".[bench,test]"`` (freqtrade is in
+``test``) then ``python benchmarks/bench_backtest.py [--parts ...] [--quick]`` (``--parts``
+picks tables, ``--quick`` skips backtesting.py's optimizer, which takes minutes). Prints
+Markdown tables, each headed by the command that measures it alone.
+
+Peers are timed in interleaved rounds (each round calls every implementation once), so a
+change in the machine's load falls on all of them alike; the line above the tables gives
+the load average when the run started.
 
 Every implementation backtests the same long/flat rule on the same candles: flat from the
 candle after the score reaches 70 (fill at the next open), long again when it falls below,
@@ -14,25 +19,26 @@ allow (stated in the table).
 Measured:
 
 1. one backtest of 70,080 hourly candles: riskoff's public ``backtests.run`` (rule, fees,
-   equity, stats) and its compiled core, against a hand-written numba loop, numpy, pandas,
-   vectorbt (``Portfolio.from_signals`` + ``stats()``), backtesting.py and bt;
+   equity, trades, stats) and its compiled core, against a hand-written numba loop, numpy,
+   pandas, vectorbt (``Portfolio.from_signals`` with and without ``stats()``, on a tz-naive
+   index, its fast path; the tz-aware slow path as a pitfall row), backtesting.py, bt and
+   freqtrade;
 2. the same on the real BTC/USDT 4h candles (2017-2023) with the real score;
 3. a 1,000-combination sweep (50 thresholds x 20 smoothing windows): riskoff's ``sweep``
    against a hand-written numba loop, numpy, vectorbt's broadcast ``from_signals`` and
    backtesting.py's ``optimize`` (with peak memory);
 4. the first call in a fresh process (JIT included, on-disk cache warm);
-5. how cost grows with candles (10k, 100k, 1M) and with combinations.
+5. how cost grows with candles (10k, 100k, 1M): ``backtests.run`` against the hand loop
+   and vectorbt with ``stats()`` at each size, and a 100-combination sweep.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -40,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from numba import njit
-from timing import median_time
+from timing import interleaved_medians, machine, median_time
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -143,7 +149,13 @@ def pandas_equity(prices: pd.DataFrame, target: pd.Series) -> pd.Series:
     return CASH * growth.cumprod()
 
 
-def vectorbt_run(prices, target):
+def vectorbt_run(prices, target, *, stats: bool = True):
+    """vectorbt's ``from_signals`` on the same fills; its ``stats()`` when `stats`.
+
+    Pass candles with a tz-naive index for vectorbt's fast path (as its users run it): on
+    a tz-aware index, vectorbt's shape checks under pandas 3 turn every timestamp into an
+    object, which is many times slower (measured as a pitfall row).
+    """
     import vectorbt as vbt
 
     held = pd.Series(target, index=prices.index).shift(1, fill_value=0.0)
@@ -152,8 +164,10 @@ def vectorbt_run(prices, target):
     portfolio = vbt.Portfolio.from_signals(prices["close"], entries, exits,
                                            price=prices["open"], fees=COST, init_cash=CASH,
                                            freq="1h")
-    portfolio.stats(silence_warnings=True)
-    return float(portfolio.value().iloc[-1])
+    value = float(portfolio.value().iloc[-1])
+    if stats:
+        portfolio.stats(silence_warnings=True)
+    return value
 
 
 def backtesting_run(prices, target):
@@ -269,16 +283,24 @@ def bt_run(prices, target):
     return float(result.prices.iloc[-1, 0] / 100 * CASH)
 
 
-def one_backtest(prices, scores, label: str) -> list[tuple]:
+EXACT = "same model, checked to 1e-10"
+
+
+def one_backtest(prices, scores, label: str, repeats: int, slow_repeats: int) -> list[tuple]:
+    """Every implementation on one set of candles: (name, median seconds, error, model).
+
+    The fast implementations are timed in `repeats` interleaved rounds, the slow ones
+    (seconds a call) in `slow_repeats` rounds of their own.
+    """
     import backtests
     from backtests.engine.kernel import simulate
     from signals.score.align import align_to_bars
 
-    aligned = align_to_bars(scores.rename("score"), prices, "1h" if label == "synthetic"
-                            else "4h")["score"].to_numpy()
+    timeframe = "1h" if label == "synthetic" else "4h"
+    aligned = align_to_bars(scores.rename("score"), prices, timeframe)["score"].to_numpy()
     target = long_flat_target(aligned)
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
-    timeframe = "1h" if label == "synthetic" else "4h"
+    naive = prices.tz_localize(None)  # vectorbt's fast path, as its users run it
 
     def riskoff_run():
         return backtests.run(prices, scores, rule="threshold:70", fee_bps=15, slippage_bps=0,
@@ -286,34 +308,46 @@ def one_backtest(prices, scores, label: str) -> list[tuple]:
 
     reference = float(hand_loop(o, c, target, COST, CASH))
     at_open = float(hand_loop(o, o, target, COST, CASH))  # bt's view: everything at the open
-    rows = []
-    exact = "same model, checked to 1e-10"
-    peers = [
-        ("riskoff backtests.run (rule, fees, equity, stats)", riskoff_run, exact),
+    fast = [
+        ("riskoff backtests.run (rule, fees, equity, trades, stats)", riskoff_run, EXACT),
         ("riskoff simulation core", lambda: simulate(o, c, target, fee_bps=15,
-                                                     slippage_bps=0)[0][-1], exact),
-        ("hand-written numba loop", lambda: hand_loop(o, c, target, COST, CASH), exact),
-        ("numpy", lambda: numpy_equity(o, c, target)[-1], exact),
+                                                     slippage_bps=0)[0][-1], EXACT),
+        ("hand-written numba loop", lambda: hand_loop(o, c, target, COST, CASH), EXACT),
+        ("numpy", lambda: numpy_equity(o, c, target)[-1], EXACT),
         ("pandas", lambda: pandas_equity(prices, pd.Series(target, index=prices.index))
-         .iloc[-1], exact),
-        ("vectorbt from_signals + stats", lambda: vectorbt_run(prices, target), exact),
+         .iloc[-1], EXACT),
+        ("vectorbt from_signals + value() (tz-naive index)",
+         lambda: vectorbt_run(naive, target, stats=False), EXACT),
+        ("vectorbt from_signals + value() + stats() (tz-naive index)",
+         lambda: vectorbt_run(naive, target), EXACT),
+    ]
+    folder = freqtrade_setup(prices, target, timeframe)
+    slow = [
+        ("pitfall: vectorbt + stats() on a tz-aware index", lambda: vectorbt_run(prices, target),
+         EXACT),
         ("backtesting.py (FractionalBacktest)", lambda: backtesting_run(prices, target),
          "buys 99.99% of equity (a size must be < 1) and rounds units to 1e-8"),
         ("bt", lambda: bt_run(prices, target),
          "fills and values at one series (the opens): compared with the loop valued there"),
+        ("freqtrade backtesting (command, fresh process)",
+         lambda: freqtrade_run(folder, timeframe),
+         "sizes each entry from its balance; its fee on both legs"),
     ]
-    folder = freqtrade_setup(prices, target, timeframe)
-    peers.append(("freqtrade backtesting (command, fresh process)",
-                  lambda: freqtrade_run(folder, timeframe),
-                  "sizes each entry from its balance; its fee on both legs"))
-    for name, fn, model in peers:
+    errors = {}
+    for name, fn, model in fast + slow:
         value = float(fn())  # warm-up (JIT), and the cross-check
-        error = abs(value / (at_open if name == "bt" else reference) - 1)
-        if model == exact and error > 1e-10:
-            raise AssertionError(f"{name}: final equity differs by {error:.1e} from the loop")
-        repeats = 1 if name.startswith(("backtesting", "bt", "freqtrade")) else 7
-        rows.append((name, median_time(fn, repeats), error, model))
-    return rows
+        errors[name] = abs(value / (at_open if name == "bt" else reference) - 1)
+        if model == EXACT and errors[name] > 1e-10:
+            raise AssertionError(f"{name}: final equity differs by {errors[name]:.1e} from "
+                                 "the loop")
+    medians = interleaved_medians({name: fn for name, fn, _ in fast}, repeats)
+    medians |= interleaved_medians({name: fn for name, fn, _ in slow}, slow_repeats)
+    return [(name, medians[name], errors[name], model) for name, _, model in fast + slow]
+
+
+def faster(ratio: float) -> str:
+    """Who wins a comparison whose ratio is peer time / riskoff time."""
+    return f"riskoff, {ratio:.1f}x" if ratio >= 1 else f"**peer**, {1 / ratio:.1f}x"
 
 
 def sweep_rows(prices, scores, quick: bool) -> list[tuple]:
@@ -325,6 +359,7 @@ def sweep_rows(prices, scores, quick: bool) -> list[tuple]:
     aligned = align_to_bars(scores.rename("score"), prices, "1h")["score"].to_numpy()
     smoothed = np.stack([aligned if w == 1 else _smoothed(aligned, w) for w in windows])
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
+    naive = prices.tz_localize(None)  # vectorbt's fast path
 
     def riskoff_sweep():
         return sweep(prices, scores, thresholds=thresholds, smoothing=windows, fee_bps=15,
@@ -344,15 +379,15 @@ def sweep_rows(prices, scores, quick: bool) -> list[tuple]:
         import vectorbt as vbt
 
         columns = pd.MultiIndex.from_product([windows, thresholds], names=["w", "t"])
-        frame = pd.DataFrame(np.repeat(smoothed.T, len(thresholds), axis=1), index=prices.index,
+        frame = pd.DataFrame(np.repeat(smoothed.T, len(thresholds), axis=1), index=naive.index,
                              columns=columns)
         level = np.tile(thresholds, len(windows))
         target = (frame.ffill().fillna(0) < level).astype(float)
         held = target.shift(1, fill_value=0.0)
         entries = (held > 0) & (held.shift(1, fill_value=0.0) == 0)
         exits = (held == 0) & (held.shift(1, fill_value=0.0) > 0)
-        portfolio = vbt.Portfolio.from_signals(prices["close"], entries, exits,
-                                               price=prices["open"], fees=COST, init_cash=1.0,
+        portfolio = vbt.Portfolio.from_signals(naive["close"], entries, exits,
+                                               price=naive["open"], fees=COST, init_cash=1.0,
                                                freq="1h")
         return portfolio.total_return()
 
@@ -431,17 +466,35 @@ def first_call(python: str = sys.executable) -> float:
     return statistics.median(runs)
 
 
-def scaling() -> list[tuple]:
+SIZES = (10_000, 100_000, 1_000_000)
+
+
+def scaling(repeats: int) -> list[tuple]:
+    """Per size: medians of backtests.run, the hand loop, vectorbt + stats(), a sweep."""
     import backtests
     from backtests.research.sweep import sweep
+    from signals.score.align import align_to_bars
 
     rows = []
-    for n in (10_000, 100_000, 1_000_000):
+    for n in SIZES:
         prices, scores = synthetic(n, seed=3)
-        one = median_time(lambda p=prices, s=scores: backtests.run(p, s, timeframe="1h"), 3)
-        many = median_time(lambda p=prices, s=scores: sweep(
-            p, s, thresholds=np.linspace(50, 99, 10), smoothing=range(1, 11), timeframe="1h"), 3)
-        rows.append((n, one, many))
+        naive = prices.tz_localize(None)
+        target = long_flat_target(align_to_bars(scores.rename("score"), prices, "1h")["score"]
+                                  .to_numpy())
+        o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
+        fns = {
+            "run": lambda p=prices, s=scores: backtests.run(p, s, fee_bps=15, slippage_bps=0,
+                                                            timeframe="1h"),
+            "hand": lambda o=o, c=c, t=target: hand_loop(o, c, t, COST, CASH),
+            "vectorbt": lambda p=naive, t=target: vectorbt_run(p, t),
+            "sweep": lambda p=prices, s=scores: sweep(
+                p, s, thresholds=np.linspace(50, 99, 10), smoothing=range(1, 11),
+                timeframe="1h"),
+        }
+        for fn in fns.values():
+            fn()  # warm-up
+        medians = interleaved_medians(fns, repeats)
+        rows.append((n, medians["run"], medians["hand"], medians["vectorbt"], medians["sweep"]))
     return rows
 
 
@@ -459,50 +512,99 @@ def real_4h():
     return prices, scores
 
 
+PARTS = ("synthetic", "real", "sweep", "first-call", "scaling")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS),
+                        help="tables to measure (default: all)")
     parser.add_argument("--quick", action="store_true", help="skip backtesting.py's optimizer")
+    parser.add_argument("--repeats", type=int, default=21,
+                        help="interleaved rounds for the fast implementations")
+    parser.add_argument("--slow-repeats", type=int, default=3,
+                        help="rounds for implementations taking seconds a call")
     parser.add_argument("--first-call-python",
                         help="interpreter of a fresh environment with riskoff alone "
                              "(pip install .), for the first-call time users see")
     args = parser.parse_args()
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")  # peers' progress bars
+    import numba
+    import vectorbt
+
     prices, scores = synthetic(70_080)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores (one thread used), Python "
-          f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
-          f"{time.strftime('%Y-%m-%d')}\n")
-    for label, data in (("synthetic", (prices, scores)), ("real BTC/USDT 4h", real_4h())):
-        if data is None:
+    versions = {"numpy": np.__version__, "pandas": pd.__version__, "numba": numba.__version__,
+                "vectorbt": vectorbt.__version__}
+    print(f"machine: {machine(**versions)}; numba single-threaded\n")
+    command = "python benchmarks/bench_backtest.py"
+    for label, part, data in (("synthetic", "synthetic", (prices, scores)),
+                              ("real BTC/USDT 4h", "real", real_4h() if "real" in args.parts
+                               else None)):
+        if part not in args.parts or data is None:
             continue
-        rows = one_backtest(*data, label)
+        rows = one_backtest(*data, label, args.repeats, args.slow_repeats)
         ours = rows[0][1]
         print(f"### One backtest, {label} ({len(data[0]):,} candles)\n")
-        print("| implementation | time | vs riskoff backtests.run | final equity vs hand loop "
-              "| model |")
-        print("|---|---|---|---|---|")
+        print(f"`{command} --parts {part}`: medians of {args.repeats} interleaved rounds "
+              f"({args.slow_repeats} for the last four rows)\n")
+        print("| implementation | time | peer / riskoff run | faster | final equity vs hand "
+              "loop | model |")
+        print("|---|---|---|---|---|---|")
         for name, seconds, error, model in rows:
-            print(f"| {name} | {seconds * 1000:.2f} ms | {seconds / ours:.2f}x | {error:.1e} "
-                  f"| {model} |")
+            who = "" if name.startswith("riskoff backtests.run") else faster(seconds / ours)
+            print(f"| {name} | {seconds * 1000:,.2f} ms | {seconds / ours:.2f}x | {who} "
+                  f"| {error:.1e} | {model} |")
         print()
-    print("### 1,000-combination sweep (50 thresholds x 20 smoothing windows, 70,080 candles)\n")
-    rows = sweep_rows(prices, scores, args.quick)
-    ours = rows[0][1]
-    print("| implementation | time | vs riskoff sweep | peak memory |")
-    print("|---|---|---|---|")
-    for name, seconds, peak in rows:
-        memory = "" if peak != peak else f"{peak / 1e6:,.0f} MB"
-        print(f"| {name} | {seconds * 1000:,.0f} ms | {seconds / ours:.2f}x | {memory} |")
-    print("\n### First call in a fresh process (imports and JIT, on-disk cache warm)\n")
-    print("| environment | time | target |\n|---|---|---|")
-    for label, python in (("this one (riskoff and the peers)", sys.executable),
-                          ("riskoff alone (a fresh `pip install .`)", args.first_call_python)):
-        if python and Path(python).exists():
-            print(f"| {label} | {first_call(python) * 1000:.0f} ms | < 500 ms |")
+    if "sweep" in args.parts:
+        print("### 1,000-combination sweep (50 thresholds x 20 smoothing windows, 70,080 "
+              "candles)\n")
+        print(f"`{command} --parts sweep{' --quick' if args.quick else ''}`: medians of 3 "
+              "(1 for numpy, vectorbt and backtesting.py)\n")
+        rows = sweep_rows(prices, scores, args.quick)
+        ours = rows[0][1]
+        print("| implementation | time | peer / riskoff sweep | faster | peak memory |")
+        print("|---|---|---|---|---|")
+        for name, seconds, peak in rows:
+            memory = "" if peak != peak else f"{peak / 1e6:,.0f} MB"
+            who = "" if name == "riskoff sweep" else faster(seconds / ours)
+            print(f"| {name} | {seconds * 1000:,.0f} ms | {seconds / ours:.2f}x | {who} "
+                  f"| {memory} |")
+        print()
+    if "first-call" in args.parts:
+        print("### First call in a fresh process (imports and JIT, on-disk cache warm)\n")
+        print(f"`{command} --parts first-call --first-call-python <fresh venv>/bin/python`: "
+              "medians of 5\n")
+        print("| environment | time | target |\n|---|---|---|")
+        for label, python in (("this one (riskoff and the peers)", sys.executable),
+                              ("riskoff alone (a fresh `pip install .`)",
+                               args.first_call_python)):
+            if python and Path(python).exists():
+                print(f"| {label} | {first_call(python) * 1000:.0f} ms | < 500 ms |")
+        print()
+    if "scaling" in args.parts:
+        print_scaling(scaling(args.repeats), f"`{command} --parts scaling`: medians of "
+                      f"{args.repeats} interleaved rounds at each size")
+
+
+def print_scaling(rows, header: str) -> None:
+    print("### Scaling, and backtests.run against its targets\n")
+    print(header + "\n")
+    print("| candles | backtests.run | per candle | hand-written loop | run / hand loop "
+          "| vectorbt + stats() (tz-naive) | vectorbt / run | 100-combination sweep |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, run, hand, vbt, many in rows:
+        print(f"| {n:,} | {run * 1000:,.2f} ms | {run / n * 1e9:.1f} ns | {hand * 1000:,.2f} ms "
+              f"| {run / hand:.1f}x | {vbt * 1000:,.1f} ms | {vbt / run:.1f}x "
+              f"| {many * 1000:,.0f} ms |")
     print()
-    print("### Scaling\n\n| candles | backtests.run | 100-combination sweep |\n|---|---|---|")
-    for n, one, many in scaling():
-        print(f"| {n:,} | {one * 1000:.1f} ms | {many * 1000:.0f} ms |")
+    big = rows[-1]
+    per = [run / n for n, run, *_ in rows]
+    print(f"- at {big[0]:,} candles backtests.run is {big[1] / big[2]:.1f}x the hand-written "
+          f"loop (target: within 10x, {'met' if big[1] / big[2] <= 10 else 'NOT met'});")
+    print(f"- per-candle cost {per[0] * 1e9:.1f} / {per[1] * 1e9:.1f} / {per[2] * 1e9:.1f} ns "
+          f"at 10k / 100k / 1M candles (1M against 100k: {per[2] / per[1]:.2f}x; 1.0 is "
+          "linear).")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from numba import njit
 
 from signals.errors import ConfigError, DataContractError
 
-__all__ = ["EXECUTIONS", "check_candles", "simulate", "trade"]
+__all__ = ["EXECUTIONS", "check_candles", "simulate", "simulate_with_benchmark", "trade"]
 
 EXECUTIONS = ("open", "close")
 
@@ -100,15 +100,88 @@ def simulate(
     fees : np.ndarray
         Fees and slippage paid on each candle, USD.
     """
-    if execution not in EXECUTIONS:
-        raise ConfigError(f"execution must be 'open' or 'close'; got {execution!r}")
-    if fee_bps < 0 or slippage_bps < 0:
-        raise ConfigError("fee_bps and slippage_bps must be >= 0 (basis points per trade)")
-    cost_rate = (fee_bps + slippage_bps) / 10_000.0
+    cost_rate = _cost_rate(execution, fee_bps, slippage_bps)
     return _simulate(np.ascontiguousarray(open_, dtype=np.float64),
                      np.ascontiguousarray(close, dtype=np.float64),
                      np.ascontiguousarray(target, dtype=np.float64), cost_rate,
                      execution == "open", float(initial_cash))
+
+
+@njit(cache=True)
+def _simulate_with_benchmark(open_, close, target, cost_rate, at_open,
+                             initial_cash):  # pragma: no cover
+    n = close.shape[0]
+    equity = np.empty((2, n))  # row 0 the strategy, row 1 buy-and-hold: a frame's block
+    held = np.empty(n)
+    fees = np.zeros(n)
+    cash = initial_cash
+    units = 0.0
+    current = 0.0
+    hold_cash = initial_cash
+    hold_units = 0.0
+    hold_fee = 0.0
+    for t in range(n):
+        if t > 0:
+            price = open_[t] if at_open else close[t]
+            wanted = target[t - 1]
+            if wanted != current:
+                cash, units, fees[t] = trade(cash, units, price, wanted, cost_rate)
+                current = wanted
+            if t == 1:
+                hold_cash, hold_units, hold_fee = trade(hold_cash, hold_units, price, 1.0,
+                                                        cost_rate)
+        value = cash + units * close[t]
+        equity[0, t] = value
+        equity[1, t] = hold_cash + hold_units * close[t]
+        held[t] = units * close[t] / value if value != 0.0 else 0.0
+    return equity, held, fees, hold_fee
+
+
+def _cost_rate(execution: str, fee_bps: float, slippage_bps: float) -> float:
+    if execution not in EXECUTIONS:
+        raise ConfigError(f"execution must be 'open' or 'close'; got {execution!r}")
+    if fee_bps < 0 or slippage_bps < 0:
+        raise ConfigError("fee_bps and slippage_bps must be >= 0 (basis points per trade)")
+    return (fee_bps + slippage_bps) / 10_000.0
+
+
+def simulate_with_benchmark(
+    open_: np.ndarray,
+    close: np.ndarray,
+    target: np.ndarray,
+    *,
+    fee_bps: float = 10.0,
+    slippage_bps: float = 5.0,
+    execution: str = "open",
+    initial_cash: float = 10_000.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """:func:`simulate` and buy-and-hold under the same costs, in one pass.
+
+    Buy-and-hold is the same loop with a target of 1 at every close, so both curves are
+    exactly what two calls of :func:`simulate` give.
+
+    Parameters
+    ----------
+    open_, close, target, fee_bps, slippage_bps, execution, initial_cash
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    equity : np.ndarray
+        Shape ``(2, n)``: the strategy's account value at each close (row 0) and
+        buy-and-hold's (row 1), USD.
+    held : np.ndarray
+        The strategy's exposure at each close (after drift), fraction of equity.
+    fees : np.ndarray
+        The strategy's fees and slippage on each candle, USD.
+    benchmark_fees : float
+        What buy-and-hold's one buy cost, USD.
+    """
+    cost_rate = _cost_rate(execution, fee_bps, slippage_bps)
+    return _simulate_with_benchmark(np.ascontiguousarray(open_, dtype=np.float64),
+                                    np.ascontiguousarray(close, dtype=np.float64),
+                                    np.ascontiguousarray(target, dtype=np.float64), cost_rate,
+                                    execution == "open", float(initial_cash))
 
 
 def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:

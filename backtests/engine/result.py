@@ -6,8 +6,48 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 __all__ = ["BacktestResult", "MultiBacktestResult", "extract_trades"]
+
+
+@njit(cache=True)
+def _stretches(target, fees):  # pragma: no cover
+    """Start and stop candles of each stretch with a position, and fees paid before each.
+
+    The position in force on candle ``t`` is ``target[t - 1]`` (none on the first). Fees
+    are summed in time order as ``np.cumsum`` does, so the totals match it exactly.
+    """
+    n = target.shape[0]
+    count = 0
+    active = False
+    for t in range(n):
+        now = t > 0 and target[t - 1] != 0.0
+        if now and not active:
+            count += 1
+        active = now
+    starts = np.empty(count, np.int64)
+    stops = np.empty(count, np.int64)
+    paid_before_start = np.empty(count)
+    paid_through_last = np.empty(count)
+    k = -1
+    active = False
+    paid = 0.0  # fees of the candles before t
+    for t in range(n):
+        now = t > 0 and target[t - 1] != 0.0
+        if now and not active:
+            k += 1
+            starts[k] = t
+            paid_before_start[k] = paid
+        paid += fees[t]
+        if active and not now:
+            stops[k] = t
+            paid_through_last[k] = paid  # the exit candle's fee included
+        active = now
+    if active:
+        stops[k] = n
+        paid_through_last[k] = paid
+    return starts, stops, paid_before_start, paid_through_last
 
 
 def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
@@ -36,23 +76,22 @@ def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
         ``exposure`` (at entry), ``return`` (price return of the position as a fraction,
         sign-adjusted for shorts, before costs), ``fees`` (USD over the trade), ``candles``.
     """
-    in_force = np.concatenate([[0.0], target[:-1]])  # filled on the candle after
-    active = in_force != 0
-    edges = np.diff(np.concatenate([[False], active, [False]]).astype(np.int8))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    target = np.ascontiguousarray(target, dtype=np.float64)
+    starts, stops, paid_before, paid_through = _stretches(
+        target, np.ascontiguousarray(fees, dtype=np.float64))
     n = len(prices)
     fill = prices["open" if execution == "open" else "close"].to_numpy(dtype="float64")
     still_open = stops >= n
     last = np.minimum(stops, n - 1)
     exit_price = np.where(still_open, prices["close"].to_numpy(dtype="float64")[-1], fill[last])
-    cumulative_fees = np.concatenate([[0.0], np.cumsum(fees)])
+    exposure = target[starts - 1]  # the decision filled on the entry candle
     index = prices.index
     exit_time = pd.DatetimeIndex(index[last]).where(~still_open)
     return pd.DataFrame({
         "entry_time": index[starts], "exit_time": exit_time, "entry_price": fill[starts],
-        "exit_price": exit_price, "exposure": in_force[starts],
-        "return": np.sign(in_force[starts]) * (exit_price / fill[starts] - 1.0),
-        "fees": cumulative_fees[last + 1] - cumulative_fees[starts],
+        "exit_price": exit_price, "exposure": exposure,
+        "return": np.sign(exposure) * (exit_price / fill[starts] - 1.0),
+        "fees": paid_through - paid_before,
         "candles": (stops - starts).astype(int),
     })
 

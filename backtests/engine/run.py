@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from backtests.engine.kernel import check_candles, simulate
+from backtests.engine.kernel import check_candles, simulate_with_benchmark
 from backtests.engine.result import BacktestResult, MultiBacktestResult, extract_trades
 from backtests.engine.rules import parse_rule
 from signals.errors import ConfigError, DataContractError
@@ -84,29 +84,32 @@ def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, 
     timeframe = timeframe or prices.attrs.get("timeframe") or infer_timeframe(prices.index)
     aligned = align_to_bars(_scores_frame(scores), prices, timeframe, max_age=max_age)
     target = rule.exposure(aligned)
-    if not allow_short and (target < 0).any():
+    lowest, highest = float(np.min(target)), float(np.max(target))  # rules give no NaN
+    if not allow_short and lowest < 0:
         raise ConfigError("the rule asks for a short position; pass allow_short=True "
                           "(--allow-short) to backtest a hedge")
-    if (np.abs(target) > 1 + 1e-12).any():
+    if max(-lowest, highest) > 1 + 1e-12:
         raise ConfigError("the rule asks for more than 100% exposure; riskoff does not "
                           "backtest leverage")
     costs = {"fee_bps": fee_bps, "slippage_bps": slippage_bps, "execution": execution,
              "initial_cash": initial_cash}
     open_, close = prices["open"].to_numpy(), prices["close"].to_numpy()
-    equity, held, fees = simulate(open_, close, target, **costs)
-    hold_equity, _, hold_fees = simulate(open_, close, np.ones(len(prices)), **costs)
+    curves, held, fees, hold_fees = simulate_with_benchmark(open_, close, target, **costs)
     index = prices.index
-    equity_frame = pd.DataFrame({"strategy": equity, "buy_and_hold": hold_equity}, index=index)
-    exposure = pd.Series(held, index=index, name="exposure")
-    fee_series = pd.Series(fees, index=index, name="fees")
+    # the arrays become the frames' blocks as they are: no copies of a million rows
+    equity_frame = pd.DataFrame(curves.T, index=index, columns=["strategy", "buy_and_hold"],
+                                copy=False)
+    exposure = pd.Series(held, index=index, name="exposure", copy=False)
+    fee_series = pd.Series(fees, index=index, name="fees", copy=False)
     trades = extract_trades(prices, target, fees, execution)
     stats = stats_table(equity_frame["strategy"], equity_frame["buy_and_hold"],
                         exposure=exposure, trades=trades, fees=fee_series, timeframe=timeframe,
-                        initial_cash=initial_cash, benchmark_fees=float(hold_fees.sum()))
+                        initial_cash=initial_cash, benchmark_fees=hold_fees)
     settings = {"rule": str(rule), "timeframe": timeframe, **costs, "allow_short": allow_short,
                 "start": index[0], "end": index[-1]}
     return BacktestResult(symbol, timeframe, equity_frame, exposure,
-                          pd.Series(target, index=index, name="target"), fee_series, trades,
+                          pd.Series(target, index=index, name="target", copy=False),
+                          fee_series, trades,
                           stats, aligned, settings)
 
 

@@ -10,21 +10,19 @@ import math
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from backtests.engine.metrics import (
+    _EXPOSURE_ATOL,
+    _FLAT_RTOL,
+    Drawdown,
     _as_float_series,
     _cagr,
     _calmar,
     _check_equity,
     _check_exposure,
     _check_rate,
-    _drawdown,
-    _exposed_share,
-    _turnover,
-    annualized_volatility,
     periods_per_year,
-    sharpe_ratio,
-    sortino_ratio,
 )
 from signals.errors import ConfigError, DataContractError
 from signals.times import timeframe_to_timedelta
@@ -70,12 +68,176 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
     return returns[~np.isnan(returns)]
 
 
-def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *, exposure: np.ndarray,
-            trade_returns: np.ndarray, fees_paid: float) -> list:
-    """One column of the table, from inputs already checked by :func:`stats_table`."""
-    returns = values[1:] / values[:-1] - 1.0
-    drawdown = _drawdown(values, index)
+@njit(cache=True, inline="always")
+def _term(values, i, kind, centre):  # pragma: no cover
+    """Element `i` of the series summed: per-bar returns and what the metrics square."""
+    if kind == 3:  # |change of exposure|, starting flat
+        return abs(values[i] - (values[i - 1] if i > 0 else 0.0))
+    r = values[i + 1] / values[i] - 1.0
+    if kind == 0:
+        return r
+    if kind == 1:
+        return (r - centre) * (r - centre)
+    return min(r, 0.0) * min(r, 0.0)
+
+
+@njit(cache=True, inline="always")
+def _block(values, lo, n, kind, centre):  # pragma: no cover
+    """Sum of up to 128 terms as numpy adds them: eight running sums, then the rest."""
+    if n < 8:
+        total = 0.0
+        for i in range(lo, lo + n):
+            total += _term(values, i, kind, centre)
+        return total
+    r0 = _term(values, lo, kind, centre)
+    r1 = _term(values, lo + 1, kind, centre)
+    r2 = _term(values, lo + 2, kind, centre)
+    r3 = _term(values, lo + 3, kind, centre)
+    r4 = _term(values, lo + 4, kind, centre)
+    r5 = _term(values, lo + 5, kind, centre)
+    r6 = _term(values, lo + 6, kind, centre)
+    r7 = _term(values, lo + 7, kind, centre)
+    i = 8
+    while i < n - n % 8:
+        r0 += _term(values, lo + i, kind, centre)
+        r1 += _term(values, lo + i + 1, kind, centre)
+        r2 += _term(values, lo + i + 2, kind, centre)
+        r3 += _term(values, lo + i + 3, kind, centre)
+        r4 += _term(values, lo + i + 4, kind, centre)
+        r5 += _term(values, lo + i + 5, kind, centre)
+        r6 += _term(values, lo + i + 6, kind, centre)
+        r7 += _term(values, lo + i + 7, kind, centre)
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += _term(values, lo + i, kind, centre)
+        i += 1
+    return total
+
+
+@njit(cache=True)
+def _pairwise(values, lo, n, kind, centre):  # pragma: no cover
+    """Sum of terms ``lo .. lo + n`` in numpy's pairwise order, so sums equal ``np.sum``'s.
+
+    numpy halves a sum (at a multiple of 8) until a part has at most 128 terms; this walks
+    the same tree with a stack (numba's cache does not keep recursive functions).
+    """
+    if n <= 128:
+        return _block(values, lo, n, kind, centre)
+    starts = np.empty(64, np.int64)
+    sizes = np.empty(64, np.int64)
+    stages = np.zeros(64, np.int64)
+    sums = np.empty(64)
+    depth, done = 0, 0
+    starts[0], sizes[0] = lo, n
+    while depth >= 0:
+        size = sizes[depth]
+        half = size // 2
+        half -= half % 8
+        if size <= 128:
+            sums[done] = _block(values, starts[depth], size, kind, centre)
+            done += 1
+            depth -= 1
+        elif stages[depth] < 2:  # visit the left part, then the right part
+            child = depth + 1
+            starts[child] = starts[depth] + (0 if stages[depth] == 0 else half)
+            sizes[child] = half if stages[depth] == 0 else size - half
+            stages[child] = 0
+            stages[depth] += 1
+            depth = child
+        else:  # both parts summed: left + right
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+            depth -= 1
+    return sums[0]
+
+
+@njit(cache=True)
+def _curve_numbers(values):  # pragma: no cover
+    """One pass over an equity curve: returns' moments, its high and its deepest fall.
+
+    The same arithmetic as :mod:`.metrics` (returns ``v[t+1] / v[t] - 1``, two-pass
+    variance, pairwise sums), without its temporary arrays.
+    """
+    n = values.shape[0]
+    m = n - 1
+    mean = _pairwise(values, 0, m, 0, 0.0) / m
+    squares = _pairwise(values, 0, m, 1, mean)
+    downside = _pairwise(values, 0, m, 2, 0.0)
+    largest_return = 0.0
+    high = values[0]
+    depth = 0.0
+    trough = 0
+    high_at_trough = values[0]
+    for t in range(n):
+        if t < m:
+            largest_return = max(largest_return, abs(values[t + 1] / values[t] - 1.0))
+        v = values[t]
+        high = max(high, v)
+        fall = v / high - 1.0
+        if fall < depth:
+            depth = fall
+            trough = t
+            high_at_trough = high
+    peak = trough  # the last bar at the high the fall started from
+    while peak > 0 and not values[peak] >= high_at_trough:
+        peak -= 1
+    recovery = -1
+    if depth < 0.0:
+        for t in range(trough + 1, n):
+            if values[t] >= values[peak]:
+                recovery = t
+                break
+    return mean, squares, downside, largest_return, high, depth, peak, trough, recovery
+
+
+@njit(cache=True)
+def _exposure_numbers(exposure, atol):  # pragma: no cover
+    """Bars with a position (``|exposure| > atol``) and the summed |change| of exposure."""
+    exposed = 0
+    for value in exposure:
+        if abs(value) > atol:
+            exposed += 1
+    return exposed, _pairwise(exposure, 0, exposure.shape[0], 3, 0.0)
+
+
+@njit(cache=True)
+def _spacing_range(stamps):  # pragma: no cover
+    """Smallest and largest gap between consecutive times (int64 ns)."""
+    low = stamps[1] - stamps[0]
+    high = low
+    for t in range(2, stamps.shape[0]):
+        gap = stamps[t] - stamps[t - 1]
+        low = min(low, gap)
+        high = max(high, gap)
+    return low, high
+
+
+def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
+            exposure: np.ndarray | None, trade_returns: np.ndarray, fees_paid: float) -> list:
+    """One column of the table, from inputs already checked by :func:`stats_table`.
+
+    ``exposure=None`` is a curve always fully exposed (buy-and-hold).
+    """
+    (mean, squares, downside_squares, largest_return, high, depth, peak, trough,
+     recovery) = _curve_numbers(values)
+    bars = values.size - 1
+    std = math.sqrt(squares / (bars - 1)) if bars >= 2 else math.nan
+    flat = std <= _FLAT_RTOL * largest_return if bars >= 2 else True
+    downside = math.sqrt(downside_squares / bars)
     cagr = _cagr(values, ppy)
+    if exposure is None:
+        exposed_share, turnover = 1.0, 1.0 * ppy / bars
+    else:
+        exposed, traded = _exposure_numbers(exposure, _EXPOSURE_ATOL)
+        exposed_share, turnover = exposed / exposure.size, traded * ppy / bars
+    if depth < 0.0:
+        end = index[recovery] if recovery >= 0 else index[-1]
+        drawdown = Drawdown(depth=depth, peak=index[peak], trough=index[trough],
+                            recovery=index[recovery] if recovery >= 0 else None,
+                            duration=end - index[peak])
+    else:
+        drawdown = Drawdown(depth=0.0, duration=pd.Timedelta(0))
     n_trades = int(trade_returns.size)
     has_trades = n_trades > 0
 
@@ -89,20 +251,21 @@ def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *, exposure
         index[0],
         index[-1],
         index[-1] - index[0],
-        percent(_exposed_share(exposure)),
+        percent(exposed_share),
         float(values[-1]),
-        float(values.max()),
+        float(high),
         percent(values[-1] / values[0] - 1.0),
         percent(cagr),
-        percent(annualized_volatility(returns, ppy)),
-        sharpe_ratio(returns, ppy),
-        sortino_ratio(returns, ppy),
+        percent(std * math.sqrt(ppy)),
+        math.nan if flat else float(mean / std * math.sqrt(ppy)),
+        math.nan if bars < 2 or downside <= _FLAT_RTOL * largest_return
+        else float(mean / downside * math.sqrt(ppy)),
         _calmar(cagr, drawdown.depth),
         percent(drawdown.depth),
         when(drawdown.peak),
         when(drawdown.trough),
         when(drawdown.duration),
-        _turnover(exposure, ppy),
+        turnover,
         n_trades,
         percent(np.mean(trade_returns > 0)) if has_trades else math.nan,
         percent(np.max(trade_returns)) if has_trades else math.nan,
@@ -199,9 +362,16 @@ def stats_table(
     bench_fees = _check_rate(benchmark_fees, "benchmark_fees")
 
     bar = timeframe_to_timedelta(timeframe)
-    spacing = pd.Series(index).diff().median()
-    # 10% slack: calendar-month candles ("1M") are 28 to 31 days, ccxt counts 30
-    if len(index) >= 3 and abs(spacing / bar - 1.0) > 0.1:
+
+    def off(gap) -> bool:  # 10% slack: calendar-month candles ("1M") are 28 to 31 days
+        return abs(gap / bar - 1.0) > 0.1
+
+    # the median gap lies between the smallest and the largest: when both are close to
+    # the timeframe, so is the median, and it need not be computed
+    gaps = _spacing_range(index.as_unit("ns").asi8) if len(index) >= 3 else None
+    spacing = None if gaps is None or not any(off(pd.Timedelta(int(g))) for g in gaps) else \
+        pd.Series(index).diff().median()
+    if spacing is not None and off(spacing):
         raise DataContractError(f"equity bars are {spacing} apart (median) but timeframe is "
                                 f"{timeframe!r} ({bar}); pass the timeframe of the bars, "
                                 "or annualised figures would be wrong")
@@ -209,7 +379,7 @@ def stats_table(
     benchmark_total = benchmark_values[-1] / benchmark_values[0] - 1.0
     strategy = _column(values, index, ppy, exposure=exposure_values,
                        trade_returns=trade_returns, fees_paid=float(fee_values.sum()))
-    buy_and_hold = _column(benchmark_values, index, ppy, exposure=np.ones(len(index)),
+    buy_and_hold = _column(benchmark_values, index, ppy, exposure=None,
                            trade_returns=np.array([benchmark_total]), fees_paid=bench_fees)
     return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
                         index=pd.Index(STATS_KEYS), dtype=object)

@@ -8,6 +8,8 @@ only while they are younger than ``max_age``.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -66,9 +68,12 @@ def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFram
     if not frame.index.is_monotonic_increasing:
         raise DataContractError("scores index is not sorted. Use scores.sort_index()")
     opens = _open_times(bars)
-    closes = (opens + timeframe_to_timedelta(timeframe)).as_unit("ns").asi8
+    closes = opens.as_unit("ns").asi8 + timeframe_to_timedelta(timeframe).value
     available = frame.index.tz_convert("UTC").as_unit("ns").asi8
-    pos = np.searchsorted(available, closes, side="right") - 1
+    if opens.is_monotonic_increasing and ("numba" in sys.modules or len(closes) > 100_000):
+        pos = _merge()(available, closes)  # candles in order: one pass, no binary search
+    else:
+        pos = np.searchsorted(available, closes, side="right") - 1
     usable = pos >= 0
     if max_age is not None:
         limit = pd.Timedelta(max_age).value
@@ -89,6 +94,38 @@ def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFram
     stamps = np.where(usable, available[take] if len(available) else 0, np.iinfo("int64").min)
     out["available_at"] = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
     return out
+
+
+def _last_at_or_before(available, closes):  # pragma: no cover
+    """For sorted `closes`, the position of the last `available` <= each (-1 if none).
+
+    Equals ``np.searchsorted(available, closes, side="right") - 1``, in one merge pass
+    (compiled by :func:`_merge`).
+    """
+    pos = np.empty(closes.shape[0], np.int64)
+    j = -1
+    for i in range(closes.shape[0]):
+        while j + 1 < available.shape[0] and available[j + 1] <= closes[i]:
+            j += 1
+        pos[i] = j
+    return pos
+
+
+_MERGE = None
+
+
+def _merge():
+    """:func:`_last_at_or_before` compiled, importing numba only when first needed.
+
+    ``signals`` alone (a freqtrade strategy aligning a few thousand candles) stays free of
+    numba's import time; the binary search serves it as well.
+    """
+    global _MERGE
+    if _MERGE is None:
+        from numba import njit
+
+        _MERGE = njit(cache=True)(_last_at_or_before)
+    return _MERGE
 
 
 def _take(column: pd.Series, take: np.ndarray, usable: np.ndarray):
