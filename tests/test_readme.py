@@ -149,7 +149,8 @@ def test_the_notebook_snippet_shows_a_reading_with_a_score(folders, store):
     """The README's reading line displays a row with a score, not the all-NaN last row."""
     block = next(b for b in blocks(ROOT / "README.md") if "signals.risk_off_score" in b.code
                  and b.lang == "python")
-    line = next(i for i, text in enumerate(block.code.splitlines(), 1) if ".iloc[-1]" in text)
+    line = next(i for i, text in enumerate(block.code.splitlines(), 1)
+                if "current_score(" in text)
     done = run_block(block, folders[block.page], store)
     assert done.returncode == 0, done.stderr
     shown = done.stdout.split(f"Out[{line}]:\n", 1)[1]

@@ -614,9 +614,13 @@ def _concat(pages: list[pd.DataFrame]) -> pd.DataFrame:
 def _all_failed_message(symbol: str, timeframe: str, skipped: list[tuple[str, str]]) -> str:
     if all(reason.startswith("unreachable") for _, reason in skipped):  # offline: no chain
         name = candle_file_name(skipped[0][0], symbol, timeframe)
+        first, why = skipped[0]
+        why = re.sub(r"\s+", " ", re.sub(r"https?://\S+", "", why)).strip()
+        why = why if len(why) <= 120 else why[:117] + "..."
         return (f"no exchange is reachable for {symbol} {timeframe} "
-                f"({', '.join(e for e, _ in skipped)}); connect and retry, or save the candles "
-                f"as {name} in a folder and pass --data-dir FOLDER (data_dir= in Python)")
+                f"({', '.join(e for e, _ in skipped)}; {first}: {why}); connect and retry, or "
+                f"save the candles as {name} in a folder and pass --data-dir FOLDER (data_dir= "
+                "in Python)")
     lines = "; ".join(f"{exchange_id}: {reason}" for exchange_id, reason in skipped)
     text = f"no exchange could serve {symbol} {timeframe}: {lines}"
     if any(reason.startswith("unknown symbol") for _, reason in skipped):

@@ -170,14 +170,13 @@ def _evidence_html(evaluation) -> str:
         parts.append(_table(ics, index=False))
     risk = getattr(evaluation, "risk_quantiles", None)
     if risk is not None:
-        percents = tuple(c for c in risk.columns if str(c).startswith("mean_"))
         parts.append("<h3>Forward risk by score quintile (all = always-long)</h3>")
-        parts.append(_table(risk, percent=percents))
+        parts.append(_table(risk))  # fractions in percent, as everywhere (formats.is_fraction)
     validity = getattr(evaluation, "validity", None)
     if validity is not None:
         parts.append("<h3>Construct validity: the score's upper quintile on Japan-channel "
                      "event days, against calm days</h3>")
-        parts.append(_table(validity, percent=("share_top", "calm_share")))
+        parts.append(_table(validity))
     missing = (getattr(evaluation, "settings", None) or {}).get("unavailable", {})
     parts += [f'<p class="note">Unavailable: {html.escape(k)}: {html.escape(v)}</p>'
               for k, v in missing.items()]

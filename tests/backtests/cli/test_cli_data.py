@@ -47,8 +47,8 @@ def test_update_offline_says_so_in_one_line_and_names_what_still_works():
     line = result.stderr.strip()
     assert "\n" not in line
     assert line.startswith("network unreachable: nothing was downloaded, the store is unchanged")
-    assert "bundled data (mof, fred, cftc, tic; candles binance BTC/USDT 1d, binance ETH/USDT " \
-           "1d) to 2023-12-31" in line
+    assert "bundled data (mof, mof_week, fred, cftc, tic; candles binance BTC/USDT 1d, " \
+           "binance ETH/USDT 1d) to 2023-12-31" in line
     assert "urllib3" not in line and "HTTPSConnectionPool" not in line
 
 

@@ -174,9 +174,8 @@ def test_unshocked_reading_is_the_composite_score(real_macro, real_scores):
                                expected[table.index[counted]].astype(float), atol=1e-9)
     assert (table.loc[~counted, "contribution_now"].isna()).all()
     assert 50 + table["contribution_now"].sum() == pytest.approx(reading.base_score)
-    # the default "now" is the newest publication with a score: the latest daily data
-    assert reading.as_of == signals.component_readings(
-        real_macro, components=["yen_rally"])["yen_rally"].index[-1]
+    # the default "now" is the current reading: the last row scored when data arrived
+    assert reading.as_of == signals.current_score(real_scores).name
 
 
 @pytest.mark.parametrize("as_of", ["2016-02-16", "2020-03-18 12:00", "2022-12-21 01:00"])

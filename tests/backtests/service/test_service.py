@@ -66,7 +66,7 @@ def test_health_is_ready_on_fresh_data_and_says_why_not_when_stale(store):
     body = stale.json()
     assert body["live"] is True and body["ready"] is False
     assert body["reason"].startswith("the data are stale: the last score from fresh data is "
-                                     "from 2024-01-09 00:00 UTC")
+                                     "from 2024-01-04 01:30 UTC")
 
 
 def test_health_on_a_broken_store_is_not_ready_and_names_the_error(tmp_path):

@@ -14,12 +14,13 @@ import signals
 FRESH = "2023-12-29 12:00"  # score 58.0, watch
 UNWIND = "2022-12-22 12:00"  # score 70.9, unwind
 #: No fresh score since 2024-01-12 21:30 (coverage falls below half). The current reading
-#: is the last row scored when data arrived, 58.408 at 2024-01-02 21:30 (+3 us: the last of
-#: a weekly batch); the 62.454 row of 2024-01-09 00:00 only records the JGB inputs expiring.
+#: is the last row scored when data arrived, 58.413 at 2024-01-04 01:30 (the MOF's yields of
+#: Friday 29 December, after the year-end closure); later rows only record inputs fading
+#: or expiring.
 STALE = "2024-03-01"
-HELD_SCORE = 58.408
-HELD_AT = "2024-01-02 21:30:00.000003"
-UNUSABLE_SINCE = "2024-01-12 21:30"
+HELD_SCORE = 58.413
+HELD_AT = "2024-01-04 01:30"
+UNUSABLE_SINCE = "2024-01-12 21:30:00.000003"  # the last of a weekly batch
 
 
 def build_template(folder: Path) -> Path:

@@ -87,7 +87,7 @@ def test_a_clock_that_jumps_backwards_reads_what_was_available_then(store):
     ("fail_open", True, "allow: no usable score (fail_open)"),
     ("fail_closed", False, "refuse: no usable score (fail_closed)"),
     ("hold_last", False, "refuse: no usable score for 48.1 days, longer than max_hold 3.0 "
-                         "days; the last good score 58.4 of 2024-01-02 21:30 UTC is no longer "
+                         "days; the last good score 58.4 of 2024-01-04 01:30 UTC is no longer "
                          "held (hold_last)"),
 ])
 def test_the_policy_judges_a_stale_reading(store, policy, allow, says):
@@ -101,15 +101,15 @@ def test_a_stale_reading_describes_the_row_it_holds(store):
     live = signals.latest(store=store, now=STALE)
     held = pd.Timestamp(HELD_AT, tz="UTC")
     assert live.row_available_at == held == live.held_as_of
-    # 2024-01-02 21:30 to 2024-03-01 00:00: 29 days + 2.5 h in January, 29 in February
-    assert live.age_days == pytest.approx(58 + 2.5 / 24, abs=0.01)
+    # 2024-01-04 01:30 to 2024-03-01 00:00: 27 days - 1.5 h in January, 29 in February
+    assert live.age_days == pytest.approx(56 + 22.5 / 24, abs=0.01)
     assert live.unusable_since == pd.Timestamp(UNUSABLE_SINCE, tz="UTC")
     assert live.coverage < 0.5  # the share fresh now, the reason it is stale
 
 
 @pytest.mark.parametrize(("now", "allow", "says"), [
     ("2024-01-15 21:30", True, "allow: no usable score; holding the last good score 58.4 of "
-                               "2024-01-02 21:30 UTC (hold_last)"),
+                               "2024-01-04 01:30 UTC (hold_last)"),
     ("2024-01-15 21:31", False, "refuse: no usable score for 3.0 days, longer than max_hold "
                                 "3.0 days"),
 ])
@@ -169,8 +169,8 @@ def test_readings_from_several_threads_at_once(store):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == [] and sorted(set(results)) == [pytest.approx(58.024, abs=1e-3),
-                                                     pytest.approx(70.897, abs=1e-3)]
+    assert errors == [] and sorted(set(results)) == [pytest.approx(58.027, abs=1e-3),
+                                                     pytest.approx(70.896, abs=1e-3)]
 
 
 def test_bad_arguments_raise(store):

@@ -21,7 +21,8 @@ def test_empty_store_and_no_network_uses_the_bundled_data_and_says_so():
     assert isinstance(macro, MacroData)
     jgb = macro.frame("jgb_10y").set_index("date")
     assert jgb.loc["2023-12-29", "value"] == 0.647  # MOF's own file
-    assert jgb.loc["2023-12-29", "available_at"] == pd.Timestamp("2024-01-01 01:30", tz="UTC")
+    # Friday 29 December: after the Dec 31 - Jan 3 closure, on Thursday 4 January
+    assert jgb.loc["2023-12-29", "available_at"] == pd.Timestamp("2024-01-04 01:30", tz="UTC")
     assert set(jgb["origin"]) == {"bundled"}
 
 
@@ -138,7 +139,7 @@ def test_info_and_reprs_describe_each_series():
     info = macro.info(now=pd.Timestamp("2024-01-31", tz="UTC"))
     row = info.loc["jgb_10y"]
     assert row["last_date"] == pd.Timestamp("2023-12-29") and row["unit"] == "%"
-    assert row["age_days"] == pytest.approx(29.9)  # available 2024-01-01 01:30, 0.1 day steps
+    assert row["age_days"] == pytest.approx(26.9)  # available 2024-01-04 01:30, 0.1 day steps
     assert info.loc["nikkei", "origin"] == "missing"
     assert "jgb_10y" in macro._repr_html_()
     assert "last date 2023-12-31" in repr(macro)  # TIC dates month-ends

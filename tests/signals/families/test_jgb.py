@@ -183,14 +183,15 @@ def test_no_lookahead_on_synthetic_data():
         assert signals.check_lookahead(func, data, cutoffs=30).ok
 
 
-# Golden checks on the bundled history (MOF yields, available the next day at 00:00 UTC).
+# Golden checks on the bundled history (MOF yields, available the next Tokyo business day at
+# 01:30 UTC).
 
 @pytest.fixture(scope="module")
 def macro(tmp_path_factory):
     return signals.load_macro(store=tmp_path_factory.mktemp("store"))
 
 
-DEC_20_2022 = pd.Timestamp("2022-12-21", tz="UTC")  # the BoJ widened the 10Y band
+DEC_20_2022 = pd.Timestamp("2022-12-21 01:30", tz="UTC")  # the BoJ widened the 10Y band
 
 
 @bundled

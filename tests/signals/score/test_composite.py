@@ -55,14 +55,14 @@ def test_no_score_at_any_time_is_an_error_naming_what_is_missing(bundled_macro):
 def test_current_score_is_the_last_row_scored_when_data_arrived(bundled_macro):
     scores = signals.risk_off_score(bundled_macro)
     expired = set(scores.attrs["expiry_only"])
-    # the JGB inputs (last available 2023-12-29 00:00) expire 10 days later
-    assert pd.Timestamp("2024-01-09", tz="UTC") in expired
+    # the JGB inputs (last available 2024-01-04 01:30) expire 10 days later
+    assert pd.Timestamp("2024-01-14 01:30", tz="UTC") in expired
     now = signals.current_score(scores, at="2024-01-10")
-    assert now.name == pd.Timestamp("2024-01-02 21:30:00.000003", tz="UTC")
+    assert now.name == pd.Timestamp("2024-01-04 01:30", tz="UTC")
     assert now["score"] == scores.loc[now.name, "score"]
-    assert now.attrs["age_days"] == pytest.approx(7 + 2.5 / 24, abs=1e-6)
-    at_a_row = signals.current_score(scores, at="2022-12-21")
-    assert at_a_row.name == pd.Timestamp("2022-12-21", tz="UTC")
+    assert now.attrs["age_days"] == pytest.approx(5 + 22.5 / 24, abs=1e-6)
+    at_a_row = signals.current_score(scores, at="2022-12-21 01:30")
+    assert at_a_row.name == pd.Timestamp("2022-12-21 01:30", tz="UTC")
     assert at_a_row.attrs["age_days"] == 0.0
     with pytest.raises(ConfigError, match="at: no score was available at or before 1950"):
         signals.current_score(scores, at="1950-01-01")
