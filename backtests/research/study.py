@@ -16,7 +16,6 @@ message, so a method added later is picked up by the next run with no change her
 
 from __future__ import annotations
 
-import inspect
 import math
 import tempfile
 import warnings
@@ -84,7 +83,7 @@ class Study:
     data: dict = field(default_factory=dict)
 
 
-def candidate_scores(macro, candidates=CANDIDATES) -> tuple[dict, dict]:
+def candidate_scores(macro, candidates=CANDIDATES, *, labels=None) -> tuple[dict, dict]:
     """The score of every candidate method ``risk_off_score`` knows, and why others are not.
 
     Parameters
@@ -93,6 +92,9 @@ def candidate_scores(macro, candidates=CANDIDATES) -> tuple[dict, dict]:
         The macro data.
     candidates : sequence of str
         Method names, ``"mean"`` first.
+    labels : pd.Series, optional
+        The tail-event labels of the ``learned`` method, indexed by when each became known
+        (:func:`signals.score.learned.tail_event_labels`); without them it is not available.
 
     Returns
     -------
@@ -101,15 +103,11 @@ def candidate_scores(macro, candidates=CANDIDATES) -> tuple[dict, dict]:
     """
     from signals.score.composite import risk_off_score
 
-    takes_method = "method" in inspect.signature(risk_off_score).parameters
     scores, status = {}, {}
     for method in candidates:
-        if not takes_method and method != "mean":
-            status[method] = "not offered by signals.risk_off_score yet"
-            continue
+        options = {"labels": labels} if method == "learned" and labels is not None else {}
         try:
-            scores[method] = risk_off_score(macro, method=method) if takes_method \
-                else risk_off_score(macro)
+            scores[method] = risk_off_score(macro, method=method, **options)
             status[method] = "available"
         except ConfigError as exc:
             status[method] = f"not available: {exc}"
@@ -164,7 +162,10 @@ def run_study(*, data_dir=None, candidates=CANDIDATES, n_boot: int = 2000, seed:
     notes: list[str] = []
     if macro is None or prices is None:
         macro, prices, notes = _load(data_dir)
-    scores, status = candidate_scores(macro, candidates)
+    from signals.score.learned import tail_event_labels
+
+    labels = tail_event_labels(prices["BTC/USDT"]) if "BTC/USDT" in prices else None
+    scores, status = candidate_scores(macro, candidates, labels=labels)
     extra = {}
     if components:
         for by in ("family", "component"):
