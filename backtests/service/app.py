@@ -143,13 +143,18 @@ class Downloads:
             lock.release()
         return True
 
+    def every_source(self) -> None:
+        """Download every publisher in turn (one that is already running is skipped)."""
+        for name in SOURCE_NAMES:
+            self.source(name)
+
     def start_all(self) -> bool:
         """Start a download of every publisher in a thread; ``False`` if one is running."""
         with self.guard:
             if self.thread is not None and self.thread.is_alive():
                 return False
-            self.thread = threading.Thread(target=lambda: [self.source(n) for n in SOURCE_NAMES],
-                                           name="riskoff-refresh", daemon=True)
+            self.thread = threading.Thread(target=self.every_source, name="riskoff-refresh",
+                                           daemon=True)
             self.thread.start()
             return True
 
