@@ -1,6 +1,8 @@
 """A freqtrade strategy that steps out of BTC/ETH when the Japan carry machine turns.
 
-Out when the risk-off score reaches 70, back once it calms below 55.
+Out when the risk-off score reaches the stress level, back once it calms below the watch
+level: the research protocol's default rule, the one ``riskoff backtest`` runs
+(docs/choice.md).
 
 Copy it into ``user_data/strategies/`` (riskoff installed beside freqtrade) and run e.g.
 ``freqtrade backtesting --strategy RiskOffStrategy --timeframe 1d``. The macro data are
@@ -43,8 +45,8 @@ class RiskOffStrategy(IStrategy):
     startup_candle_count = 0
     process_only_new_candles = True
 
-    exit_above = 70.0                # the score at which to step out
-    reenter_below = 55.0             # and below which to come back
+    exit_above = dict(signals.REGIMES)["stress"]    # the score at which to step out
+    reenter_below = dict(signals.REGIMES)["watch"]  # and below which to come back
     refresh_every = timedelta(hours=1)
 
     def bot_start(self, **kwargs) -> None:

@@ -15,7 +15,7 @@ from tests import ROOT
 
 #: The rooms from the bottom up; a module may import its own room and the rooms before it.
 ROOMS = (
-    ("signals.errors", "signals.times", "signals.lazy"),   # the foundation
+    ("signals.errors", "signals.times", "signals.lazy", "signals.defaults"),  # the foundation
     ("signals.sources",),
     ("signals.data",),
     ("signals.families",),

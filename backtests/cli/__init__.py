@@ -81,7 +81,7 @@ def riskoff(ctx: click.Context, store_path: str | None, quiet: bool, debug: bool
       riskoff data status              what is stored, how old, where it came from
       riskoff score                    today's risk-off score and why
       riskoff score --since 2022-09-01 the score over time
-      riskoff backtest                 BTC/USDT daily, every candle, exit at a score of 70
+      riskoff backtest                 BTC/USDT daily, every candle, the protocol's rule
       riskoff evaluate                 does the score carry information?
       riskoff study --write docs/evidence.md   rerun the research protocol's study
       riskoff whatif --usdjpy -8% --ust10y +60bp

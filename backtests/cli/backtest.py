@@ -15,6 +15,7 @@ from backtests.cli.common import (
     print_csv,
     print_json,
 )
+from signals.defaults import DEFAULTS
 
 
 def REPORT_OPTION(func):  # noqa: N802 - used as a decorator, like click's
@@ -164,9 +165,12 @@ def common_options(func=None, *, symbols=("BTC/USDT",)):
 
 @click.command()
 @common_options
-@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
+@click.option("--rule", default=DEFAULTS.backtest_rule(), show_default=True,
+              callback=check_rule,
               help="threshold:70, threshold:70:55, threshold:70:55:-0.5, linear:50:80, "
-                   "regime:calm=1,watch=1,stress=0.5,unwind=0.")
+                   "regime:calm=1,watch=1,stress=0.5,unwind=0. The default is the research "
+                   "protocol's: flat from the stress level, long again below watch "
+                   "(docs/choice.md).")
 @click.option("--fee-bps", default=10.0, show_default=True, help="Fees, bp of traded notional.")
 @click.option("--slippage-bps", default=5.0, show_default=True, help="Slippage, bp.")
 @click.option("--execution", type=click.Choice(["open", "close"]), default="open",

@@ -15,12 +15,14 @@ from backtests.cli.common import (
     print_csv,
     print_json,
 )
+from signals.defaults import DEFAULTS
 
 
 @click.command()
 @common_options(symbols=("BTC/USDT", "ETH/USDT"))
-@click.option("--rule", default="threshold:70", show_default=True, callback=check_rule,
-              help="Rule to backtest.")
+@click.option("--rule", default=DEFAULTS.backtest_rule(), show_default=True,
+              callback=check_rule,
+              help="Rule to backtest (default: the research protocol's, docs/choice.md).")
 @click.option("--output", "-o", default="riskoff-report.html", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--png-dir", type=click.Path(file_okay=False),

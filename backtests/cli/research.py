@@ -64,8 +64,9 @@ def _one_symbol(prices: dict, command: str):
 
 @click.command()
 @common_options
-@click.option("--threshold", default=70.0, show_default=True,
-              help="Score level for the event study and drawdown warnings.")
+@click.option("--threshold", type=float,
+              help="Score level for the event study and drawdown warnings (default: where "
+                   "the stress regime starts, the default backtest rule's exit).")
 @click.option("--depth", default=0.20, show_default=True,
               help="Drawdown depth that counts as an event (0.20 = 20%).")
 @click.option("--horizons", default="1,3,7,30", show_default=True,
@@ -276,24 +277,38 @@ def walkforward(ctx: Context, symbols, exchange, timeframe, since, until, data_d
 @click.option("--n-boot", default=2000, show_default=True, help="Bootstrap draws.")
 @click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--no-components", is_flag=True, help="Skip the family and component rows.")
+@click.option("--choose", is_flag=True,
+              help="Run the protocol's rules 1-5 on the choice period instead: print what "
+                   "they pick; --write the figures (docs/choice.md), --defaults the picks.")
+@click.option("--defaults", "defaults_path", type=click.Path(dir_okay=False),
+              help="With --choose: write the picks to this TOML file (the package reads "
+                   "signals/defaults.toml).")
 @FORMAT_OPTION
 @click.pass_obj
-def study(ctx: Context, path, data_dir, n_boot, seed, no_components, fmt) -> None:
+def study(ctx: Context, path, data_dir, n_boot, seed, no_components, choose, defaults_path,
+          fmt) -> None:
     """Rerun the research protocol's study from the bundled data; regenerate the evidence.
 
     Every candidate method that ``risk_off_score`` offers, the baselines, each family and
     component, BTC and ETH daily, the choice period (to 2020-12-31) and the confirmation
-    period (2021-2023) side by side (docs/research_protocol.md).
+    period (2021-2023) side by side (docs/research_protocol.md). With ``--choose``, the
+    protocol's rules pick the defaults from the choice period alone.
 
     \b
     Examples:
       riskoff study --write docs/evidence.md
       riskoff study --format json > study.json
+      riskoff study --choose --write docs/choice.md --defaults signals/defaults.toml
     """
     from backtests.research.study import COMMAND, render_markdown, run_study
 
     if n_boot < 2:
         raise click.BadParameter(f"{n_boot} is too few; use e.g. 2000", param_hint="--n-boot")
+    if choose:
+        _choose(path, data_dir, n_boot, seed, defaults_path, fmt)
+        return
+    if defaults_path:
+        raise click.UsageError("--defaults needs --choose")
     result = run_study(data_dir=data_dir, n_boot=n_boot, seed=seed,
                        components=not no_components)
     if path:
@@ -307,7 +322,7 @@ def study(ctx: Context, path, data_dir, n_boot, seed, no_components, fmt) -> Non
         print_json({"methods": result.methods, "criteria": _records(result.criteria),
                     "ics": _records(result.ics), "quantiles": _records(result.quantiles),
                     "validity": _records(result.validity), "checks": _records(result.checks),
-                    "data": result.data})
+                    "crypto_only": _records(result.crypto_only), "data": result.data})
         return
     if fmt == "csv":
         print_csv(result.criteria)
@@ -316,3 +331,34 @@ def study(ctx: Context, path, data_dir, n_boot, seed, no_components, fmt) -> Non
                              "primary_high", "incremental", "carries_information"]]
     _print_frame(shown, "the protocol's primary criterion, BTC and ETH together "
                  "(choice period, then confirmation)")
+
+
+def _choose(path, data_dir, n_boot, seed, defaults_path, fmt) -> None:
+    """``riskoff study --choose``: the protocol's rules on the bundled choice period."""
+    from pathlib import Path
+
+    from backtests.research.choice import render_markdown, run_choice, to_toml
+
+    if data_dir:
+        raise click.UsageError("--choose runs on the bundled data only (the protocol's "
+                               "data); drop --data-dir")
+    choice = run_choice(n_boot=n_boot, seed=seed)
+    for target, text, what in ((path, render_markdown(choice), "choice"),
+                               (defaults_path, to_toml(choice), "defaults")):
+        if target:
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            console(stderr=True).print(f"{what}: {target}", highlight=False)
+    if fmt == "json":
+        print_json({"method": choice.method, "rule": choice.rule,
+                    "repatriation_weight": choice.repatriation_weight,
+                    "standardize": _records(choice.standardize.reset_index()),
+                    "component_set": _records(choice.component_set.reset_index()),
+                    "methods": _records(choice.methods.reset_index()),
+                    "levels": _records(choice.levels.reset_index()), "data": choice.data})
+        return
+    if fmt == "csv":
+        print_csv(choice.methods)
+        return
+    print(to_toml(choice), end="")

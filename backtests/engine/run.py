@@ -10,6 +10,7 @@ import pandas as pd
 from backtests.engine.kernel import check_candles, simulate_with_benchmark
 from backtests.engine.result import BacktestResult, MultiBacktestResult, extract_trades
 from backtests.engine.rules import parse_rule
+from signals.defaults import DEFAULTS
 from signals.errors import ConfigError, DataContractError
 from signals.times import to_utc
 
@@ -144,7 +145,7 @@ def run(
     prices,
     scores,
     *,
-    rule="threshold:70",
+    rule=None,
     fee_bps: float = 10.0,
     slippage_bps: float = 5.0,
     execution: str = "open",
@@ -171,10 +172,12 @@ def run(
         ``signals.risk_off_score()``, or any Series of scores (0-100, higher = more
         risk-off) indexed by UTC availability time.
     rule : str, rule object or callable
-        See :mod:`backtests.engine.rules`: ``"threshold:70"`` (default), ``"threshold:70:55"``,
+        See :mod:`backtests.engine.rules`: ``"threshold:70"``, ``"threshold:70:55"``,
         ``"linear:50:80"``, ``"regime:calm=1,watch=1,stress=0.5,unwind=0"``, a
         :class:`~backtests.engine.rules.Threshold`/``Linear``/``ByRegime``, or
-        ``func(aligned) -> exposures``.
+        ``func(aligned) -> exposures``. Default: the research protocol's rule for the
+        scores' method (``scores.attrs["method"]``, else the default method), flat from
+        its stress level and long again below its watch level (docs/choice.md).
     fee_bps, slippage_bps : float
         Costs in basis points of traded notional (10 = 0.10%).
     execution : {"open", "close"}
@@ -201,6 +204,8 @@ def run(
     DataContractError
         Scores with no value at all, on a 0-1 scale, or outside 0-100; bad candles.
     """
+    if rule is None:
+        rule = DEFAULTS.backtest_rule(getattr(scores, "attrs", {}).get("method"))
     rule = parse_rule(rule)
     scores = check_scores(scores)
     options = {"timeframe": timeframe, "fee_bps": fee_bps, "slippage_bps": slippage_bps,

@@ -50,7 +50,7 @@ from backtests.research.evidence import EvidenceWarning, evidence_tables
 from backtests.research.intervals import hac_ic, ranks, standardise
 from signals.errors import ConfigError, DataContractError
 from signals.score.align import align_to_bars
-from signals.score.composite import REGIMES, regime_of
+from signals.score.composite import REGIMES, regime_of, regimes
 
 __all__ = ["Evaluation", "EventStudy", "EvidenceWarning", "drawdown_warnings", "evaluate",
            "event_study", "forward_max_drawdown", "forward_returns", "hit_rate",
@@ -434,7 +434,7 @@ class Evaluation:
 
 
 def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=None,
-             end=None, threshold: float = 70.0, depth: float = 0.20,
+             end=None, threshold: float | None = None, depth: float = 0.20,
              thresholds=DEFAULT_THRESHOLDS, macro=None, by: str | None = None,
              control=None, interval: str = "newey_west", confidence: float = 0.90,
              n_boot: int = 2000, seed: int = 0, validity: bool = True,
@@ -461,8 +461,10 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         quantile tables and the sweep, and the length of the event paths.
     start, end : str or Timestamp, optional
         Evaluation period by bar open time (inclusive); no price outside it is used.
-    threshold : float
-        Score level of the event study and the drawdown warnings.
+    threshold : float, optional
+        Score level of the event study and the drawdown warnings; default the stress level
+        of the scores' method (``scores.attrs["method"]``; docs/choice.md), where the
+        default backtest rule exits.
     depth : float
         Drawdown depth (fraction) of the warning episodes and of the sweep's events.
     thresholds : sequence of float
@@ -495,7 +497,8 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         The tables, the period and the settings; ``summary()`` for a digest.
     """
     close = closes(prices, timeframe)
-    threshold = level(threshold)
+    method = getattr(scores, "attrs", {}).get("method")
+    threshold = level(dict(regimes(method))["stress"] if threshold is None else threshold)
     if not 0 < depth < 1:
         raise ConfigError(f"depth must be a fraction in (0, 1); got {depth}. Use e.g. 0.2")
     if isinstance(scores, pd.Series):
@@ -508,7 +511,7 @@ def evaluate(scores, prices, timeframe: str, *, horizons=(1, 3, 7, 30), start=No
         raise ConfigError("horizons is empty; pass e.g. horizons=(1, 3, 7, 30)")
     aligned = align_to_bars(scores, close.index, timeframe)
     score = aligned["score"].astype("float64")
-    regime = aligned["regime"] if "regime" in aligned else regime_of(score)
+    regime = aligned["regime"] if "regime" in aligned else regime_of(score, method)
     close, score, regime = (window(x, start, end) for x in (close, score, regime))
     if close.empty:
         raise DataContractError(f"no candles between start={start} and end={end}; widen the "

@@ -46,7 +46,11 @@ PERIODS = {"choice": (None, "2020-12-31"), "confirmation": ("2021-01-01", "2023-
 VALIDITY_PERIODS = {"choice": ("2005-01-01", "2020-12-31"),
                     "confirmation": ("2021-01-01", "2023-12-31")}
 SYMBOLS = ("BTC/USDT", "ETH/USDT")
+#: Crypto-only crashes with no Japan or rates channel (protocol rule 6), by their first day.
+CRYPTO_ONLY = {"May 2021 sell-off": "2021-05-12", "Terra collapse": "2022-05-07",
+               "FTX collapse": "2022-11-06"}
 COMMAND = "riskoff study --write docs/evidence.md"
+COMMAND_CHOOSE = "riskoff study --choose --write docs/choice.md --defaults signals/defaults.toml"
 
 
 @dataclass
@@ -70,6 +74,9 @@ class Study:
         Per (period, symbol, method): :func:`evidence_checks`.
     methods : dict
         Candidate -> ``"available"`` or why it is not.
+    crypto_only : pd.DataFrame
+        Per :data:`CRYPTO_ONLY` episode and symbol: the default method's score and regime
+        at the close before it, and the 30-day drawdown depth that followed.
     data : dict
         What the study ran on (bundle tag, periods, candle ranges, unavailable inputs).
     """
@@ -80,10 +87,12 @@ class Study:
     validity: pd.DataFrame
     checks: pd.DataFrame
     methods: dict
+    crypto_only: pd.DataFrame
     data: dict = field(default_factory=dict)
 
 
-def candidate_scores(macro, candidates=CANDIDATES, *, labels=None) -> tuple[dict, dict]:
+def candidate_scores(macro, candidates=CANDIDATES, *, labels=None,
+                     **options) -> tuple[dict, dict]:
     """The score of every candidate method ``risk_off_score`` knows, and why others are not.
 
     Parameters
@@ -95,6 +104,9 @@ def candidate_scores(macro, candidates=CANDIDATES, *, labels=None) -> tuple[dict
     labels : pd.Series, optional
         The tail-event labels of the ``learned`` method, indexed by when each became known
         (:func:`signals.score.learned.tail_event_labels`); without them it is not available.
+    **options
+        Passed to :func:`signals.risk_off_score` for every method (``weights``,
+        ``standardize_as``).
 
     Returns
     -------
@@ -105,16 +117,16 @@ def candidate_scores(macro, candidates=CANDIDATES, *, labels=None) -> tuple[dict
 
     scores, status = {}, {}
     for method in candidates:
-        options = {"labels": labels} if method == "learned" and labels is not None else {}
+        extra = {"labels": labels} if method == "learned" and labels is not None else {}
         try:
-            scores[method] = risk_off_score(macro, method=method, **options)
+            scores[method] = risk_off_score(macro, method=method, **options, **extra)
             status[method] = "available"
         except ConfigError as exc:
             status[method] = f"not available: {exc}"
     return scores, status
 
 
-def _load(data_dir):
+def load_bundled(data_dir=None):
     """Bundled macro data and candles, read through an empty store, never the network."""
     from backtests.candles.prices import load_prices
     from signals.data.macro import load_macro
@@ -134,6 +146,41 @@ def _on_bars(scores: pd.DataFrame, index, timeframe="1d") -> pd.Series:
     from signals.score.align import align_to_bars
 
     return align_to_bars(scores[["score"]], index, timeframe)["score"].astype("float64")
+
+
+def crypto_only_table(scores: pd.DataFrame, prices) -> pd.DataFrame:
+    """The score before each crypto-only crash (:data:`CRYPTO_ONLY`) and what followed.
+
+    Parameters
+    ----------
+    scores : pd.DataFrame
+        :func:`signals.risk_off_score` of the default method.
+    prices : mapping
+        ``{symbol: daily candles}``.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``episode``, ``symbol``, ``day`` (the candle opening that day), ``score``
+        and ``regime`` (what the candle before it saw at its close), ``drawdown_30d`` (the
+        deepest fall within 30 days from that close, a positive fraction).
+    """
+    from signals.score.composite import regime_of
+
+    rows = []
+    for symbol, candles in prices.items():
+        targets = risk_targets(candles, "1d")
+        seen = _on_bars(scores, targets.index)
+        for episode, day in CRYPTO_ONLY.items():
+            before = pd.Timestamp(day, tz="UTC") - pd.Timedelta(days=1)
+            if before not in targets.index:
+                continue
+            score = float(seen.loc[before])
+            rows.append({"episode": episode, "symbol": symbol, "day": day, "score": score,
+                         "regime": str(regime_of(pd.Series([score]),
+                                                 scores.attrs.get("method")).iloc[0]),
+                         "drawdown_30d": float(targets.loc[before, "drawdown_30d"])})
+    return pd.DataFrame(rows)
 
 
 def run_study(*, data_dir=None, candidates=CANDIDATES, n_boot: int = 2000, seed: int = 0,
@@ -161,7 +208,7 @@ def run_study(*, data_dir=None, candidates=CANDIDATES, n_boot: int = 2000, seed:
     """
     notes: list[str] = []
     if macro is None or prices is None:
-        macro, prices, notes = _load(data_dir)
+        macro, prices, notes = load_bundled(data_dir)
     from signals.score.learned import tail_event_labels
 
     labels = tail_event_labels(prices["BTC/USDT"]) if "BTC/USDT" in prices else None
@@ -236,10 +283,14 @@ def run_study(*, data_dir=None, candidates=CANDIDATES, n_boot: int = 2000, seed:
         data["bundle_tag"] = bundle_tag()
     except ImportError:  # pragma: no cover - the bundle ships with the package
         data["bundle_tag"] = "unknown"
+    from signals.score.composite import risk_off_score
+
+    crypto_only = crypto_only_table(risk_off_score(macro), prices)
     return Study(criteria=pd.DataFrame(criteria), ics=pd.concat(ics, ignore_index=True),
                  quantiles=pd.concat(quantiles, ignore_index=True),
                  validity=pd.concat(validity, ignore_index=True),
-                 checks=pd.concat(checks, ignore_index=True), methods=status, data=data)
+                 checks=pd.concat(checks, ignore_index=True), methods=status,
+                 crypto_only=crypto_only, data=data)
 
 
 # ---------------------------------------------------------------- markdown
@@ -376,6 +427,18 @@ def render_markdown(study: Study, *, command: str = COMMAND) -> str:
             for _, r in fired.iterrows()]
     out += [_md(["period", "symbol", "method", "check", "what the evidence says"], rows)
             if rows else "None.", ""]
+    if len(study.crypto_only):
+        from signals.defaults import DEFAULTS
+
+        out += ["## Crypto-only crashes: where the score does not help", "",
+                f"Falls with no Japan or rates channel. The default method's (`{DEFAULTS.method}`) "
+                "score the candle before saw at its close, against the deepest fall within "
+                "30 days from that close. A risk-off score has no reason to stand high "
+                "before these, and a user should not expect it to.", ""]
+        rows = [[r["episode"], r["day"], r["symbol"], f"{r['score']:.1f}", r["regime"],
+                 f"{r['drawdown_30d']:.1%}"] for _, r in study.crypto_only.iterrows()]
+        out += [_md(["episode", "first day", "symbol", "score the day before", "regime",
+                     "30-day drawdown"], rows), ""]
     if data.get("notes"):
         out += ["## Data notes", ""] + [f"- {n}" for n in data["notes"]] + [""]
     return "\n".join(out)

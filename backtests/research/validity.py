@@ -35,7 +35,7 @@ from backtests.research.intervals import block_counts
 from signals.errors import DataContractError
 from signals.times import to_utc
 
-__all__ = ["EVENTS", "construct_validity", "event_days"]
+__all__ = ["EVENTS", "construct_validity", "event_days", "event_flags", "weekday_scores"]
 
 #: Event kinds, their macro inputs and one line for people.
 EVENTS = {
@@ -113,6 +113,76 @@ def _to_weekdays(times: pd.DatetimeIndex, days: pd.DatetimeIndex) -> np.ndarray:
     return np.unique(pos[pos < len(days)])
 
 
+def weekday_scores(scores, *, start="2005-01-01", end=None):
+    """The score in force at the end of each weekday (UTC), and its upper quintile.
+
+    Parameters
+    ----------
+    scores : pd.DataFrame or pd.Series
+        :func:`signals.risk_off_score` (a ``score`` column) or a Series, indexed by UTC
+        availability time.
+    start, end : str or Timestamp
+        Period (inclusive, by date); default `end` is the last row's date.
+
+    Returns
+    -------
+    days : pd.DatetimeIndex
+        The weekdays (UTC midnights).
+    daily : np.ndarray
+        float64, the last score available by each day's end (NaN before the first).
+    top : np.ndarray
+        bool, the score above the 80th percentile of the period's days (a tie at the edge
+        stays out).
+    edge : float
+        That 80th percentile.
+    """
+    score = scores["score"] if isinstance(scores, pd.DataFrame) else scores
+    if not isinstance(score, pd.Series) or not isinstance(score.index, pd.DatetimeIndex) \
+            or score.index.tz is None:
+        raise DataContractError("scores must be signals.risk_off_score() or a Series indexed "
+                                "by tz-aware UTC availability time")
+    first = to_utc(start, "start").normalize()
+    last = to_utc(end, "end").normalize() if end is not None else \
+        score.index[-1].tz_convert("UTC").normalize()
+    days = pd.bdate_range(first, last, tz="UTC")
+    ends = (days + pd.Timedelta(days=1)).as_unit("ns").asi8
+    available = score.dropna()
+    pos = np.searchsorted(available.index.as_unit("ns").asi8, ends, side="left") - 1
+    daily = np.where(pos >= 0, available.to_numpy()[np.maximum(pos, 0)], np.nan)
+    known = ~np.isnan(daily)
+    edge = float(np.quantile(daily[known], 0.8)) if known.any() else math.nan
+    return days, daily, (daily > edge) & known, edge
+
+
+def event_flags(macro, days: pd.DatetimeIndex) -> tuple[dict, np.ndarray]:
+    """Which of `days` carry each kind of event, and which are calm.
+
+    Parameters
+    ----------
+    macro : MacroData or mapping
+        Macro series indexed by availability time (:func:`event_days`).
+    days : pd.DatetimeIndex
+        Weekdays (UTC midnights), as :func:`weekday_scores` gives them.
+
+    Returns
+    -------
+    flags : dict
+        ``{kind: bool array over days}`` for the kinds whose inputs are in `macro`.
+    calm : np.ndarray
+        bool, no event of any kind within :data:`CALM_MARGIN` weekdays either side.
+    """
+    flags = {}
+    near = np.zeros(len(days), dtype=bool)
+    for kind, times in event_days(macro).items():
+        if times is None:
+            continue
+        flag = np.zeros(len(days), dtype=bool)
+        flag[_to_weekdays(times, days)] = True
+        flags[kind] = flag
+        near |= np.convolve(flag, np.ones(2 * CALM_MARGIN + 1), mode="same") > 0
+    return flags, ~near
+
+
 def construct_validity(scores, macro, *, start="2005-01-01", end=None,
                        confidence: float = 0.90, n_boot: int = 2000,
                        seed: int = 0) -> pd.DataFrame:
@@ -141,34 +211,10 @@ def construct_validity(scores, macro, *, start="2005-01-01", end=None,
         ``difference``, ``ci_low``, ``ci_high`` and ``responds`` (the difference and its
         whole interval above 0). ``attrs`` hold the period, the quintile edge and settings.
     """
-    score = scores["score"] if isinstance(scores, pd.DataFrame) else scores
-    if not isinstance(score, pd.Series) or not isinstance(score.index, pd.DatetimeIndex) \
-            or score.index.tz is None:
-        raise DataContractError("scores must be signals.risk_off_score() or a Series indexed "
-                                "by tz-aware UTC availability time")
-    first = to_utc(start, "start").normalize()
-    last = to_utc(end, "end").normalize() if end is not None else \
-        score.index[-1].tz_convert("UTC").normalize()
-    days = pd.bdate_range(first, last, tz="UTC")
-    ends = (days + pd.Timedelta(days=1)).as_unit("ns").asi8
-    available = score.dropna()
-    pos = np.searchsorted(available.index.as_unit("ns").asi8, ends, side="left") - 1
-    daily = np.where(pos >= 0, available.to_numpy()[np.maximum(pos, 0)], np.nan)
+    days, daily, top, edge = weekday_scores(scores, start=start, end=end)
     known = ~np.isnan(daily)
-    edge = float(np.quantile(daily[known], 0.8)) if known.any() else math.nan
-    top = (daily > edge) & known  # above the 80th percentile: a tie at the edge stays out
-    events = event_days(macro)
-    flags = {}
-    near = np.zeros(len(days), dtype=bool)
-    for kind, times in events.items():
-        if times is None:
-            continue
-        flag = np.zeros(len(days), dtype=bool)
-        flag[_to_weekdays(times, days)] = True
-        flags[kind] = flag
-        spread = np.convolve(flag, np.ones(2 * CALM_MARGIN + 1), mode="same") > 0
-        near |= spread
-    calm = ~near & known
+    flags, calm = event_flags(macro, days)
+    calm &= known
     counts = np.vstack([np.ones((1, len(days)), dtype=np.int64),
                         block_counts(len(days), BLOCK, n_boot, seed)]) if len(days) else None
     q = [(1 - confidence) / 2, (1 + confidence) / 2]

@@ -119,10 +119,12 @@ class RiskGate:
 
     Parameters
     ----------
-    exit_above : float
-        Go risk-off when a usable score is at or above this (default: ``unwind``, 70).
-    reenter_below : float
-        Come back risk-on only when a usable score is below this (default: ``calm``, 55).
+    exit_above : float, optional
+        Go risk-off when a usable score is at or above this (default: where ``stress``
+        starts, as the default backtest rule; docs/choice.md).
+    reenter_below : float, optional
+        Come back risk-on only when a usable score is below this (default: where
+        ``watch`` starts).
     state_file : str or Path, optional
         JSON file that keeps the state across restarts.
     policy : str
@@ -149,11 +151,14 @@ class RiskGate:
         When the gate was last updated.
     """
 
-    def __init__(self, exit_above: float = 70.0, reenter_below: float = 55.0, *,
+    def __init__(self, exit_above: float | None = None, reenter_below: float | None = None, *,
                  state_file: str | os.PathLike | None = None, policy: str = "hold_last",
                  webhook: str | None = None, reduced_exposure: float = 0.0,
                  logger: logging.Logger | None = None, webhook_timeout: float = 5.0,
                  max_hold=MAX_HOLD) -> None:
+        levels = dict(REGIMES)
+        exit_above = levels["stress"] if exit_above is None else exit_above
+        reenter_below = levels["watch"] if reenter_below is None else reenter_below
         if not reenter_below <= exit_above:
             raise ConfigError(f"reenter_below ({reenter_below}) must not be above exit_above "
                               f"({exit_above}); e.g. RiskGate(exit_above=70, reenter_below=55)")

@@ -25,8 +25,9 @@ The reading rests on one row, the **current reading** of
 scored when new data arrived (a row that only records inputs expiring is never used).
 ``row_available_at`` and ``age_days`` describe that row, also when it is held.
 
-A usable score allows risk below :data:`RISK_OFF_ABOVE` (70, where ``unwind`` starts) and
-refuses it from there, whatever the policy. A degraded reading whose stored data are still
+A usable score allows risk below :data:`RISK_OFF_ABOVE` (where ``stress`` starts, the level
+at which the default backtest rule exits: docs/choice.md) and refuses it from there,
+whatever the policy. A degraded reading whose stored data are still
 fresh (a refresh failed, but the stored values are within ``max_age``) is usable. ``decision``
 starts with ``allow:`` or ``refuse:`` and says why in a few words.
 
@@ -58,7 +59,7 @@ from signals.times import to_utc
 __all__ = ["MAX_HOLD", "POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading"]
 
 POLICIES = ("fail_open", "fail_closed", "hold_last")
-RISK_OFF_ABOVE = dict(REGIMES)["unwind"]  # 70
+RISK_OFF_ABOVE = dict(REGIMES)["stress"]  # the default backtest rule's exit
 _KEYS = ("as_of", "row_available_at", "age_days", "score", "regime", "coverage", "components",
          "inputs", "notes", "degraded", "failed_sources", "stale", "policy", "allow_risk",
          "decision")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import pandas as pd
@@ -137,12 +137,27 @@ _PLUGINS_LOADED = False
 
 
 def builtin_components() -> list[Component]:
-    """The components shipped with riskoff, with their default weights (sum 1.0).
+    """The components shipped with riskoff, as the research protocol configured them.
 
-    The repatriation family weighs 0 by default until the research protocol
-    (docs/research_protocol.md, rule 2) decides whether it enters the score; give it a
-    weight to use it (``risk_off_score(weights={"jgb_10y_level": 0.05})``).
+    Each is written below with its designed weight (they sum to 1.0) and standardisation;
+    the protocol's picks (:data:`signals.defaults.DEFAULTS`, docs/choice.md) then replace
+    the standardisation per component (rule 1) and give the repatriation family, designed
+    at weight 0, its share of the total when rule 2 lets it in (the others scaled down pro
+    rata). Give any component a weight to use it
+    (``risk_off_score(weights={"jgb_10y_level": 0.05})``).
     """
+    from signals.defaults import DEFAULTS, family_entry_weights
+
+    designed = _designed_components()
+    weights = family_entry_weights({c.name: (c.family, c.weight) for c in designed},
+                                   "repatriation", DEFAULTS.repatriation_weight)
+    return [replace(c, weight=weights[c.name],
+                    standardize=DEFAULTS.standardize.get(c.name, c.standardize))
+            for c in designed]
+
+
+def _designed_components() -> list[Component]:
+    """The built-in components with their designed weights and standardisations."""
     from signals.families import carry, cross_asset, holdings, jgb, repatriation, treasuries, yen
 
     def c(func, family, weight, description, frequency="daily", optional=None,

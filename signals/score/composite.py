@@ -12,17 +12,19 @@ How a score is made, at every time something changes:
    while its weight is held (:mod:`signals.score.panel`), so a reading going stale never
    jumps the score. ``coverage`` is the share of all the weight whose reading is fresh;
    below ``min_coverage`` the score is NaN: never a made-up number.
-3. The z-scores are combined by the chosen ``method`` (:mod:`signals.score.methods`). The
-   default ``mean``: ``score = 50 + Σ contribution`` with ``contribution_i = 50 · (w_i /
-   Σ w_started) · fade_i · z_i / cap``: 50 is an ordinary day, 100 every component at its
-   cap on the risk-off side, 0 all at the risk-on cap. Contributions are in score points
+3. The z-scores are combined by the chosen ``method`` (:mod:`signals.score.methods`; the
+   default is the research protocol's pick, :data:`signals.defaults.DEFAULTS`). ``mean``:
+   ``score = 50 + Σ contribution`` with ``contribution_i = 50 · (w_i / Σ w_started) ·
+   fade_i · z_i / cap``: 50 is an ordinary day, 100 every component at its cap on the
+   risk-off side, 0 all at the risk-on cap. Contributions are in score points
    for every method, so a row reads as "50 + 12 from the yen rally + 9 from the 10Y JGB
    + ...".
-4. Regimes by score (:data:`REGIMES`): ``calm`` below 55, ``watch`` from 55, ``stress``
-   from 62.5, ``unwind`` from 70. 50 is an ordinary day by construction; on the bundled
-   history 1995-2023 these levels mark about the top 18%, 3.5% and 0.7% of readings
-   (calm 82%, watch 15%, stress 3%, unwind 0.7%). They were set from that distribution,
-   not fitted to any episode.
+4. Regimes by score (:data:`REGIMES`, :func:`regimes` per method): ``watch``, ``stress`` and
+   ``unwind`` start at the 80th, 95th and 99th percentiles of the method's weekday scores
+   from 1995 to 2020, the research protocol's choice period (rule 4; the figures are in
+   ``signals/defaults.toml`` and docs/choice.md), never fitted to an episode. The default
+   method and each component's standardisation are the protocol's picks too
+   (:mod:`signals.defaults`).
 
 Rows are indexed by availability time (UTC): the score at a time uses only values that
 were available then. Rows are added when a component's last reading expires and at each
@@ -43,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signals.defaults import DEFAULTS, LEVEL_NAMES
 from signals.errors import ConfigError, DataContractError
 from signals.families.registry import Component, get_component
 from signals.score.methods import METHODS, get_method
@@ -53,28 +56,44 @@ from signals.score.weights import Weights
 from signals.times import to_utc
 
 __all__ = ["METHODS", "REGIMES", "component_readings", "current_score", "regime_of",
-           "risk_off_score", "score_panel"]
+           "regimes", "risk_off_score", "score_panel"]
 
-#: (regime, lowest score) in increasing order.
-REGIMES: tuple[tuple[str, float], ...] = (("calm", 0.0), ("watch", 55.0), ("stress", 62.5),
-                                          ("unwind", 70.0))
+def regimes(method: str | None = None) -> tuple[tuple[str, float], ...]:
+    """``((regime, lowest score), ...)`` of a method, in increasing order.
+
+    Parameters
+    ----------
+    method : str, optional
+        An aggregation method (:data:`METHODS`); default the default method. Each method's
+        levels are the research protocol's rule 4 on its own choice-period scores
+        (docs/choice.md).
+    """
+    return (("calm", 0.0), *zip(LEVEL_NAMES, DEFAULTS.levels_of(method), strict=True))
 
 
-def regime_of(score: pd.Series) -> pd.Series:
+#: (regime, lowest score) of the default method, in increasing order (docs/choice.md).
+REGIMES: tuple[tuple[str, float], ...] = regimes()
+
+
+def regime_of(score: pd.Series, method: str | None = None) -> pd.Series:
     """Name the regime of each score (ordered categorical; NaN score gives NaN).
 
     Parameters
     ----------
     score : pd.Series
         Scores, 0 to 100.
+    method : str, optional
+        The method that made them, whose levels apply (:func:`regimes`); default the
+        default method.
 
     Returns
     -------
     pd.Series
         Ordered categorical over ``calm < watch < stress < unwind``.
     """
-    names = [name for name, _ in REGIMES]
-    edges = [low for _, low in REGIMES[1:]]
+    levels = regimes(method)
+    names = [name for name, _ in levels]
+    edges = [low for _, low in levels[1:]]
     codes = np.searchsorted(edges, score.to_numpy(dtype="float64"), side="right")
     codes = np.where(np.isnan(score.to_numpy(dtype="float64")), -1, codes)
     categorical = pd.Categorical.from_codes(codes, categories=names, ordered=True)
@@ -110,6 +129,7 @@ def component_readings(
     *,
     components: list[str] | None = None,
     params: Mapping[str, Mapping] | None = None,
+    standardize_as: Mapping[str, str] | None = None,
     cap: float = 3.0,
 ) -> dict[str, pd.DataFrame]:
     """Each component's raw reading and trailing z-score, on its own calendar.
@@ -122,6 +142,10 @@ def component_readings(
         Component names; default every registered one.
     params : mapping, optional
         ``{component: {parameter: value}}``, e.g. ``{"yen_rally": {"window": 10}}``.
+    standardize_as : mapping, optional
+        ``{component: standardisation}`` overriding a component's own (one of
+        :data:`signals.families.registry.STANDARDIZATIONS`), e.g.
+        ``{"jgb_10y_rise": "zscore_5y"}``.
     cap : float
         Cap of the z-scores.
 
@@ -136,7 +160,8 @@ def component_readings(
     macro = _as_macro(macro)
     names = list(registered()) if components is None else components
     params = dict(params or {})
-    for name in params:
+    standardize_as = dict(standardize_as or {})
+    for name in (*params, *standardize_as):
         get_component(name)
     out = {}
     for name in names:
@@ -144,7 +169,8 @@ def component_readings(
         raw = component.compute(macro, **params.get(name, {}))
         if raw is None:
             continue
-        z = standardize(raw, component.standardize, component.frequency, cap=cap)
+        how = standardize_as.get(name, component.standardize)
+        z = standardize(raw, how, component.frequency, cap=cap)
         out[name] = pd.DataFrame({"raw": raw, "z": z})
     return out
 
@@ -154,6 +180,7 @@ def score_panel(
     *,
     components: list[str],
     params: Mapping[str, Mapping] | None = None,
+    standardize_as: Mapping[str, str] | None = None,
     cap: float = 3.0,
     readings: Mapping[str, pd.DataFrame] | None = None,
 ) -> tuple[Panel, dict[str, tuple[Component, pd.Series]]]:
@@ -161,7 +188,7 @@ def score_panel(
 
     Parameters
     ----------
-    macro, params, cap
+    macro, params, standardize_as, cap
         As in :func:`risk_off_score`.
     components : list of str
         The panel's columns, in order.
@@ -176,7 +203,8 @@ def score_panel(
         ``{name: (component, z)}`` of the components with data.
     """
     if readings is None:
-        readings = component_readings(macro, components=components, params=params, cap=cap)
+        readings = component_readings(macro, components=components, params=params,
+                                      standardize_as=standardize_as, cap=cap)
     zs: dict[str, tuple[Component, pd.Series]] = {}
     for name in components:
         if name not in readings:
@@ -211,12 +239,13 @@ def _absent(missing: list[str], macro) -> str:
 def risk_off_score(
     macro=None,
     *,
-    method: str = "mean",
+    method: str | None = None,
     weights=None,
     family_weights: Mapping[str, float] | None = None,
     labels: pd.Series | None = None,
     label_horizon="30D",
     params: Mapping[str, Mapping] | None = None,
+    standardize_as: Mapping[str, str] | None = None,
     cap: float = 3.0,
     min_coverage: float = 0.5,
     start=None,
@@ -229,9 +258,10 @@ def risk_off_score(
     macro : MacroData or mapping, optional
         Macro series (``signals.load_macro()``, or any mapping of macro name to a Series
         indexed by UTC availability time); default :func:`signals.load_macro`.
-    method : str
+    method : str, optional
         How the components' z-scores are combined (:data:`METHODS`, see
-        :mod:`signals.score.methods`): ``"mean"`` (weighted mean, the default),
+        :mod:`signals.score.methods`); default the research protocol's pick
+        (``signals.defaults.DEFAULTS.method``, docs/choice.md): ``"mean"`` (weighted mean),
         ``"family"`` (mean within families, families weighted), ``"pca"`` (first principal
         component, expanding window), ``"turbulence"`` (Mahalanobis distance from the
         trailing two years) or ``"learned"`` (logistic model of the BTC tail event, needs
@@ -250,6 +280,9 @@ def risk_off_score(
         ``method="learned"`` only: how long after its decision time a label is known.
     params : mapping, optional
         Component parameters, e.g. ``{"yen_rally": {"window": 10}}``.
+    standardize_as : mapping, optional
+        ``{component: standardisation}`` overriding the component's default (see
+        :func:`component_readings`).
     cap : float
         z-scores are capped at ``±cap``; a component at its cap contributes its full share.
     min_coverage : float
@@ -279,6 +312,7 @@ def risk_off_score(
     """
     if not 0 < min_coverage <= 1:
         raise ConfigError(f"min_coverage must be in (0, 1]; got {min_coverage}")
+    method = DEFAULTS.method if method is None else method
     function = get_method(method)
     options: dict = {}
     if family_weights is not None and method != "family":
@@ -296,7 +330,8 @@ def risk_off_score(
     weights = _as_weights(weights)
     macro = _as_macro(macro)
     names = list(weights)
-    panel, zs = score_panel(macro, components=names, params=params, cap=cap)
+    panel, zs = score_panel(macro, components=names, params=params,
+                            standardize_as=standardize_as, cap=cap)
     missing = [name for name in weights if name not in zs]
     w = np.array([weights[name] for name in names])
     coverage = (panel.fresh @ w) / w.sum()
@@ -309,7 +344,7 @@ def risk_off_score(
         raise DataContractError(
             f"no score at any time: at most {np.nanmax(coverage, initial=0):.0%} of the weight "
             f"is ever fresh, below min_coverage={min_coverage:g}" + _absent(missing, macro))
-    regime = regime_of(pd.Series(score, index=index))
+    regime = regime_of(pd.Series(score, index=index), method)
     out = pd.DataFrame({"score": score, "regime": regime, "coverage": coverage,
                         **{name: contributions[:, j] for j, name in enumerate(names)}},
                        index=index)

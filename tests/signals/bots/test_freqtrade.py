@@ -25,6 +25,7 @@ import pytest
 import signals
 from backtests.candles.files import read_candle_file
 from signals.freqtrade import check_macro_lookahead
+from signals.score.composite import REGIMES
 from tests import ROOT
 from tests.freqtrade_offline import write_recorded_markets
 
@@ -99,7 +100,7 @@ def test_backtesting_trades_and_the_macro_columns_never_run_ahead(workspace):
         available = pd.to_datetime(frame["riskoff_available_at"], utc=True)
         closes = pd.to_datetime(frame["date"], utc=True) + pd.Timedelta(days=1)
         assert available.notna().all() and (available <= closes).all(), pair
-        assert (frame["riskoff_score"] < 55).all()  # entries only when calm
+        assert (frame["riskoff_score"] < dict(REGIMES)["watch"]).all()  # entries below watch
 
 
 def test_freqtrades_lookahead_analysis_guards_the_candle_side_only(workspace):

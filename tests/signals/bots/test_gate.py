@@ -10,7 +10,9 @@ import pytest
 
 import signals
 from signals.errors import ConfigError
-from tests.signals.bots import FRESH, STALE, UNWIND, memory_growth
+from tests.signals.bots import FRESH, HELD_SCORE, STALE, UNWIND, memory_growth
+
+WATCH, STRESS, UNWIND_LEVEL = (low for _, low in signals.REGIMES[1:])
 
 pytestmark = pytest.mark.filterwarnings("ignore::signals.data.macro.BundledDataWarning")
 T0 = pd.Timestamp("2024-06-03 00:00", tz="UTC")
@@ -41,14 +43,15 @@ def test_hysteresis_out_at_exit_above_back_only_below_reenter_below(base):
     assert path == [on, on, off, off, off, on, on]
 
 
-@pytest.mark.parametrize(("score", "state"), [(60.0, "risk_on"), (75.0, "risk_off")])
+@pytest.mark.parametrize(("score", "state"), [((WATCH + STRESS) / 2, "risk_on"),
+                                               (75.0, "risk_off")])
 def test_a_new_gate_starts_risk_on_unless_the_score_is_already_high(base, score, state):
     gate = signals.RiskGate()
     reading = gate.update(at(base, score))
     assert gate.state == state
     assert reading.allow_risk is (state == "risk_on")
     assert reading.decision.startswith(f"{'allow' if state == 'risk_on' else 'refuse'}: gate "
-                                       f"{state} (score {score:.1f}; risk-off from 70")
+                                       f"{state} (score {score:.1f}; risk-off from {STRESS:g}")
 
 
 @pytest.mark.parametrize(("policy", "before", "after"), [
@@ -61,7 +64,7 @@ def test_an_unusable_reading_follows_the_policy(base, policy, before, after):
     assert gate.state == after and reading.policy == policy
     assert "no usable score" in reading.decision
     assert gate.regime == ("unknown" if policy != "hold_last" else
-                           ("unwind" if before > 70 else "calm"))
+                           ("unwind" if before >= UNWIND_LEVEL else "calm"))
 
 
 @pytest.mark.parametrize(("held", "state"), [(72.0, "risk_off"), (40.0, "risk_on"),
@@ -82,7 +85,7 @@ def test_the_default_reading_is_the_live_one(store, monkeypatch):
     monkeypatch.setenv("RISKOFF_HOME", str(store.path.parent))
     gate = signals.RiskGate()
     reading = gate.update(now=UNWIND)
-    assert reading.as_of == pd.Timestamp(UNWIND, tz="UTC") and reading.score > 70
+    assert reading.as_of == pd.Timestamp(UNWIND, tz="UTC") and reading.score >= UNWIND_LEVEL
     assert gate.state == "risk_off" and gate.regime == "unwind"
 
 
@@ -121,7 +124,9 @@ def test_a_held_state_expires_after_max_hold(base, caplog):
 
 @pytest.mark.parametrize(("policy", "max_hold", "state"), [
     ("hold_last", "3D", "risk_off"), ("fail_closed", "3D", "risk_off"),
-    ("hold_last", "60D", "risk_on"), ("fail_open", "3D", "risk_on")])
+    # within 60 days the gate holds the last good score, 59.7: at or above the stress level
+    ("hold_last", "60D", "risk_off" if HELD_SCORE >= STRESS else "risk_on"),
+    ("fail_open", "3D", "risk_on")])
 def test_a_new_gate_on_stale_data_starts_as_its_policy_says_and_warns(store, caplog, policy,
                                                                       max_hold, state):
     gate = signals.RiskGate(policy=policy, max_hold=max_hold)
@@ -138,16 +143,16 @@ def test_the_state_survives_a_restart(base, tmp_path):
     path = tmp_path / "state" / "gate.json"
     first = signals.RiskGate(state_file=path)
     first.update(at(base, 72.0), now=T0)
-    first.update(at(base, 60.0, 1), now=T0 + pd.Timedelta(hours=1))
+    first.update(at(base, 57.0, 1), now=T0 + pd.Timedelta(hours=1))  # watch
     saved = json.loads(path.read_text())
-    assert saved == {"state": "risk_off", "regime": "watch", "score": 60.0,
+    assert saved == {"state": "risk_off", "regime": "watch", "score": 57.0,
                      "as_of": "2024-06-03T01:00:00+00:00",
                      "updated_at": "2024-06-03T01:00:00+00:00"}
     assert [p.name for p in path.parent.iterdir()] == ["gate.json"]  # no temporary file left
     second = signals.RiskGate(state_file=path)
-    assert (second.state, second.regime, second.score) == ("risk_off", "watch", 60.0)
+    assert (second.state, second.regime, second.score) == ("risk_off", "watch", 57.0)
     assert second.as_of == T0 + pd.Timedelta(hours=1) and not second.allow_long()
-    second.update(at(base, 58.0, 2))  # still above 55: the resumed state holds
+    second.update(at(base, 56.0, 2))  # still above the watch level: the resumed state holds
     assert second.state == "risk_off"
 
 
@@ -203,12 +208,12 @@ def url(server):
 
 def test_regime_changes_are_posted_to_the_webhook(base, receiver):
     gate = signals.RiskGate(webhook=url(receiver))
-    for hour, score in enumerate([50.0, 52.0, 72.0, 60.0, 40.0]):
+    for hour, score in enumerate([50.0, 52.0, 72.0, 57.0, 40.0]):
         gate.update(at(base, score, hour))
     assert [body for _, body in receiver.received] == [
         {"event": "regime_change", "from": "calm", "to": "unwind", "score": 72.0,
          "as_of": "2024-06-03T02:00:00+00:00", "state": "risk_off"},
-        {"event": "regime_change", "from": "unwind", "to": "watch", "score": 60.0,
+        {"event": "regime_change", "from": "unwind", "to": "watch", "score": 57.0,
          "as_of": "2024-06-03T03:00:00+00:00", "state": "risk_off"},
         {"event": "regime_change", "from": "watch", "to": "calm", "score": 40.0,
          "as_of": "2024-06-03T04:00:00+00:00", "state": "risk_on"}]

@@ -79,20 +79,26 @@ def test_a_yield_in_basis_points_is_refused():
         jgb_10y_level(yields([150.0, 160.0]))
 
 
-def test_the_family_is_registered_with_weight_zero_and_levels_read_as_percentiles():
+def test_the_family_weighs_what_the_protocol_chose_and_levels_read_as_percentiles():
+    from signals.defaults import DEFAULTS
+
     components = signals.components()
+    total = sum(c.weight for c in components.values())
     for name in REPATRIATION:
         assert components[name].family == "repatriation"
-        assert components[name].weight == 0.0
-        assert name not in signals.Weights.default()
+        share = components[name].weight / total
+        assert share == pytest.approx(DEFAULTS.repatriation_weight / len(REPATRIATION))
+        assert (name in signals.Weights.default()) is (DEFAULTS.repatriation_weight > 0)
+        assert components[name].standardize == DEFAULTS.standardize[name]
     levels = set(REPATRIATION) - {"japan_foreign_bond_selling"}  # the flow is a z-score
-    assert {components[name].standardize for name in levels} == {"percentile_10y"}
-    assert components["japan_foreign_bond_selling"].standardize == "zscore"
+    assert {components[name].standardize for name in levels} <= {"percentile_10y",
+                                                                   "percentile_all"}
 
 
 def test_late_2023_jgb_yields_read_high_against_their_decade(bundled_macro):
     """The 10Y JGB at 0.6-0.8% in late 2023 was its highest since 2013: near the top decile."""
-    readings = signals.component_readings(bundled_macro, components=["jgb_10y_level"])
+    readings = signals.component_readings(bundled_macro, components=["jgb_10y_level"],
+                                          standardize_as={"jgb_10y_level": "percentile_10y"})
     z = readings["jgb_10y_level"]["z"]
     late_2023 = z.loc["2023-10-01":"2023-12-31"]
     negative_rates = z.loc["2019-08-01":"2019-09-30"]  # the 10Y at about -0.2%

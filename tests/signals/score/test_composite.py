@@ -96,7 +96,8 @@ def test_one_component_at_its_cap_moves_the_score_by_its_full_share():
     calm[-1] = calm[-6] * 0.85  # a 15% yen rally in five days
     macro = {"usdjpy": pd.Series(calm, index=index)}
     weights = Weights({"yen_rally": 1.0}, base=None)
-    scores = signals.risk_off_score(macro, weights=weights)
+    scores = signals.risk_off_score(macro, method="mean", weights=weights,
+                                    standardize_as={"yen_rally": "zscore"})  # 3 years of data
     reading = scores.loc[index[-1]]  # the last row is its expiry, 10 days later
     assert reading["score"] == pytest.approx(100.0)
     assert reading["regime"] == "unwind"
@@ -104,9 +105,23 @@ def test_one_component_at_its_cap_moves_the_score_by_its_full_share():
 
 
 def test_regimes_at_their_thresholds():
-    got = regime_of(pd.Series([0.0, 54.99, 55.0, 62.5, 69.9, 70.0, 100.0, np.nan]))
+    watch, stress, unwind = (low for _, low in signals.REGIMES[1:])
+    assert 50 < watch < stress < unwind < 100  # 50 is an ordinary day
+    got = regime_of(pd.Series([0.0, watch - 0.01, watch, stress, unwind - 0.01, unwind, 100.0,
+                               np.nan]))
     assert got.tolist()[:7] == ["calm", "calm", "watch", "stress", "stress", "unwind", "unwind"]
     assert pd.isna(got.iloc[7]) and got.cat.ordered
+
+
+def test_each_method_has_its_own_levels():
+    from signals.score.composite import METHODS, regimes
+
+    for method in METHODS:
+        levels = [low for _, low in regimes(method)]
+        assert levels[0] == 0.0 and levels == sorted(levels)
+    assert regimes() == signals.REGIMES
+    wide = pd.Series([dict(regimes("pca"))["stress"]])
+    assert regime_of(wide, "pca").iloc[0] == "stress"
 
 
 def test_params_change_a_component_and_unknown_ones_are_clear(bundled_macro):

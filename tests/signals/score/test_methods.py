@@ -58,7 +58,7 @@ def test_family_weights_are_validated(bundled_macro):
     with pytest.raises(ConfigError, match="family weight of 'yen' must be a number >= 0"):
         signals.risk_off_score(bundled_macro, method="family", family_weights={"yen": -1})
     with pytest.raises(ConfigError, match="family_weights applies to method='family'"):
-        signals.risk_off_score(bundled_macro, family_weights={"yen": 1})
+        signals.risk_off_score(bundled_macro, method="mean", family_weights={"yen": 1})
 
 
 def test_unknown_method_and_missing_labels_are_clear(bundled_macro):

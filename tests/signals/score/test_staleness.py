@@ -16,10 +16,10 @@ from signals.score.panel import FADE_STEPS
 from tests.signals.conftest import synthetic_close
 
 
-def arrival_times(macro) -> pd.DatetimeIndex:
+def arrival_times(macro, **options) -> pd.DatetimeIndex:
     """Every time at which some component's z-score arrived (rows with new data)."""
     times = pd.DatetimeIndex([], tz="UTC")
-    for frame in signals.component_readings(macro).values():
+    for frame in signals.component_readings(macro, **options).values():
         times = times.union(frame["z"].dropna().index)
     return times
 
@@ -68,12 +68,18 @@ def two_components(stop: str):
     return {"usdjpy": usdjpy, "jgb_10y": jgb[jgb.index <= pd.Timestamp(stop, tz="UTC")]}
 
 
+#: Both read as two-year z-scores, which five years of synthetic data can warm up.
+ZSCORES = {"yen_rally": "zscore", "jgb_10y_rise": "zscore"}
+
+
 @pytest.mark.parametrize("method", ["mean", "family"])
 def test_a_synthetic_expiry_never_reweights(method):
     macro = two_components("2011-06-30")
     weights = Weights({"yen_rally": 0.5, "jgb_10y_rise": 0.5}, base=None)
-    scores = signals.risk_off_score(macro, method=method, weights=weights, min_coverage=0.3)
-    readings = signals.component_readings(macro, components=list(weights))
+    scores = signals.risk_off_score(macro, method=method, weights=weights, min_coverage=0.3,
+                                    standardize_as=ZSCORES)
+    readings = signals.component_readings(macro, components=list(weights),
+                                          standardize_as=ZSCORES)
     last = readings["jgb_10y_rise"]["z"].dropna().index[-1]
     expiry = last + pd.Timedelta(days=10)
     assert scores.loc[expiry, "coverage"] == pytest.approx(0.5)
@@ -82,7 +88,7 @@ def test_a_synthetic_expiry_never_reweights(method):
     z_yen = readings["yen_rally"]["z"].reindex(after.index, method="ffill")
     # yen keeps half the weight: 50 · 0.5 · z / 3, never reweighted to its full share
     np.testing.assert_allclose(after["yen_rally"], 50 * 0.5 * z_yen / 3, atol=1e-9)
-    moves = moves_without_data(scores, arrival_times(macro))
+    moves = moves_without_data(scores, arrival_times(macro, standardize_as=ZSCORES))
     assert len(moves) >= FADE_STEPS and moves.max() < 1.0
 
 
@@ -90,8 +96,10 @@ def test_today_s_reweighting_would_have_jumped_on_the_same_data():
     """The synthetic case is a fair test: dropping the JGB share at once moves the score."""
     macro = two_components("2011-06-30")
     weights = Weights({"yen_rally": 0.5, "jgb_10y_rise": 0.5}, base=None)
-    scores = signals.risk_off_score(macro, weights=weights, min_coverage=0.3)
-    readings = signals.component_readings(macro, components=list(weights))
+    scores = signals.risk_off_score(macro, method="mean", weights=weights, min_coverage=0.3,
+                                    standardize_as=ZSCORES)
+    readings = signals.component_readings(macro, components=list(weights),
+                                          standardize_as=ZSCORES)
     last = readings["jgb_10y_rise"]["z"].dropna().index[-1]
     expiry = last + pd.Timedelta(days=10)
     row = scores.loc[expiry]
