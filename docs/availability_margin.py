@@ -4,8 +4,8 @@ Run from the repository: ``python docs/availability_margin.py``. Prints the Mark
 of docs/signals.md ("Availability at the daily close").
 
 The default score (``signals.risk_off_score()``) and the default backtest
-(``backtests.run`` of the bundled BTC/USDT daily candles with ``threshold:70``, 15 bp of
-costs, the same as ``riskoff backtest``) are computed on the bundled data three times:
+(``backtests.run`` of the bundled BTC/USDT daily candles with the protocol's default rule,
+15 bp of costs, the same as ``riskoff backtest``) are computed on the bundled data three times:
 
 * **before**: the availability rules before the margins were added (MOF ``D+1 00:00 UTC``,
   the OECD rate on the first day of ``M+2`` at 00:00 UTC, TIC at 16:00 New York);
@@ -78,7 +78,7 @@ def main() -> None:
                      stats.loc["Return [%]", "buy_and_hold"]))
     first = rows[0][2]
     print(f"BTC/USDT 1d, {prices.index[0]:%Y-%m-%d} to {prices.index[-1]:%Y-%m-%d}, "
-          "rule threshold:70, 15 bp costs, bundled data\n")
+          f"rule {result.settings['rule']}, 15 bp costs, bundled data\n")
     print("| availability rules | score rows at 00:00 UTC | return | change against before "
           "| max drawdown | trades | buy-and-hold |")
     print("|---|---|---|---|---|---|---|")
