@@ -145,7 +145,7 @@ def _bundle_problem(store: Store) -> Stale | None:
     if not old:
         reasons.append("it was stamped before rule versions were recorded")
     elif changed:
-        reasons.append(f"it was stamped under older rules ({', '.join(changed)})")
+        reasons.append(f"it was stamped under other rules ({', '.join(changed)})")
     return Stale("bundled data", "; ".join(reasons) + "; the next load parses the bundled "
                  "files again, --repair does it now")
 
