@@ -292,6 +292,7 @@ def _verify_problems(store, repair: bool) -> tuple[list[dict], int]:
     import pandas as pd
 
     from backtests.candles.checks import candle_problems
+    from signals.data.restamp import repair_rules, stale_stamps
     from signals.sources.catalog import bounds_for
     from signals.times import timeframe_to_timedelta
 
@@ -299,6 +300,11 @@ def _verify_problems(store, repair: bool) -> tuple[list[dict], int]:
                 for line in store.integrity_problems()]
     if problems:
         return problems, 0
+    stale = stale_stamps(store)
+    if stale and repair:
+        repair_rules(store)
+    problems += [{"kind": "rules", "what": what, "problem": problem, "repaired": repair}
+                 for what, problem in stale]
     for sid, frame in store.read_observations().items():
         for low, high in bounds_for([sid]).values():
             bad = frame[(frame["value"] < low) | (frame["value"] > high)]
@@ -332,13 +338,17 @@ def _verify_problems(store, repair: bool) -> tuple[list[dict], int]:
 
 @data.command()
 @click.option("--repair", is_flag=True,
-              help="Drop implausible candles (and those after them) so that the next "
+              help="Stamp values again with the current availability rules, and drop "
+                   "implausible candles (and those after them) so that the next "
                    "`riskoff data update` fetches them again.")
 @FORMAT_OPTION
 @click.pass_obj
 def verify(ctx: Context, repair, fmt) -> None:
-    """Check the store: SQLite integrity, candles, value ranges, availability order.
+    """Check the store: SQLite integrity, availability rules, candles, value ranges, order.
 
+    Every stored value's available_at must be what its source's current availability rule
+    gives for its date, and the bundled layer must come from this release's files and rules
+    (an upgrade that changed a rule restamps them on the next load; --repair does it now).
     Candles must have positive prices, high >= max(open, close), low <= min(open, close),
     volume >= 0 and open on the timeframe's grid; macro values must lie inside the catalog's
     plausible range; each series' available_at must never go back in time. Exit code 4

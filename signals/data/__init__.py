@@ -2,6 +2,7 @@
 
 ``store`` (the local SQLite store), ``update`` (downloads from the sources into the store),
 ``datadir`` (a user's saved publisher files), ``bundled`` (the package's offline files),
+``restamp`` (stored stamps kept on the current availability rules),
 ``macro`` (:func:`signals.load_macro`: bundled, stored and file layers merged into one
 ``MacroData``) and ``validate`` (the input checks every component runs).
 

@@ -207,8 +207,10 @@ def _open_store(store: Store | str | Path | None) -> Store:
 
 def _layers(store: Store, data_dir) -> list[dict[str, pd.DataFrame]]:
     from signals.data.bundled import ensure_bundled
+    from signals.data.restamp import ensure_current_rules
 
     bundled = ensure_bundled(store)
+    ensure_current_rules(store)
     files: dict[str, pd.DataFrame] = {}
     if data_dir is not None:
         from signals.data.datadir import read_macro_files, scan_data_dir

@@ -19,6 +19,11 @@ Tables
     of a million rows.
 ``candles``
     OHLCV by exchange, symbol, timeframe and open time (ms UTC), written page by page.
+``meta``
+    ``schema_version``, and ``rules``: the availability rules' versions that every row of
+    ``observations`` is stamped by (:mod:`signals.data.restamp`): those of the riskoff
+    that made the store, then of the last restamp; absent in a store made before they
+    were recorded.
 ``fetch_log``
     Every download attempted: when it started and finished, what, how many rows, and the
     error if it failed (``error`` NULL: it succeeded). A bot reads each source's last
@@ -34,7 +39,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from signals.errors import ConfigError
+from signals.sources.rule_versions import rules_text
 
 __all__ = ["HOME_ENV", "Store", "default_store_path", "store_file"]
 
@@ -169,9 +175,14 @@ class Store:
         self.timeout = timeout
         try:
             with self._connect() as con:
+                new = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'observations'"
+                                  ).fetchone() is None
                 con.executescript(_SCHEMA)
                 con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
+                if new:  # no row yet: every row will be stamped by the current rules
+                    con.execute("INSERT OR IGNORE INTO meta VALUES ('rules', ?)",
+                                (rules_text(),))
                 columns = {row[1] for row in con.execute("PRAGMA table_info(fetch_log)")}
                 if "started_at" not in columns:  # a store made before it was recorded
                     con.execute("ALTER TABLE fetch_log ADD COLUMN started_at INTEGER")
@@ -300,6 +311,49 @@ class Store:
             out[sid] = frame
         return out
 
+    def rules(self) -> str | None:
+        """The availability rules the stored rows are stamped by, ``None`` if not recorded.
+
+        Returns
+        -------
+        str or None
+            As :func:`signals.sources.rule_versions.rules_text` writes them.
+        """
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'rules'").fetchone()
+        return row[0] if row else None
+
+    def restamp(self, stamps: Mapping[str, pd.DataFrame], rules: str) -> int:
+        """Give stored rows new availability times and record the rules, in one transaction.
+
+        Values, ``fetched_at`` and ``origin`` are left as they are: only ``available_at``
+        changes. A process killed in the middle leaves every row as it was.
+
+        Parameters
+        ----------
+        stamps : mapping
+            ``{store_id: DataFrame(date, available_at)}``: the rows to change (naive dates,
+            UTC times); dates not stored are ignored.
+        rules : str
+            The rules every stored row is stamped by afterwards (:meth:`rules`).
+
+        Returns
+        -------
+        int
+            Rows changed.
+        """
+        changed = 0
+        with self._write() as con:
+            for series, frame in stamps.items():
+                rows = zip(_to_seconds(frame["available_at"]).tolist(),
+                           [series] * len(frame), _to_days(frame["date"]).tolist(),
+                           strict=True)
+                changed += con.executemany("UPDATE observations SET available_at = ? "
+                                           "WHERE series = ? AND date = ?", rows).rowcount
+                self._rebuild_snapshot(con, series)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('rules', ?)", (rules,))
+        return changed
+
     def write_bundled(self, obs: pd.DataFrame, tag: str) -> None:
         """Replace the bundled layer with `obs` in one transaction.
 
@@ -308,7 +362,8 @@ class Store:
         obs : DataFrame
             Observations parsed from the package's bundled files.
         tag : str
-            Identifies the bundle (a hash of its files), so a new package version is seen.
+            Identifies the bundle (its files and the rules that stamped them), so that a new
+            package version or a changed availability rule is seen.
         """
         with self._write() as con:
             con.execute("DELETE FROM snapshots WHERE layer = 'bundled'")

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from signals.data.restamp import ensure_current_rules
 from signals.data.store import Store
 from signals.errors import DataSourceError
 from signals.sources import http
@@ -239,6 +240,7 @@ def refresh_macro(
 def _refresh(store, sources, session, on_result, limit) -> list[FetchResult]:
     from signals.sources.registry import all_sources
 
+    ensure_current_rules(store)  # rows stamped by older rules are not mixed with new ones
     last = _last_dates(store)
     results = []
     for source in all_sources() if sources is None else sources:
@@ -303,6 +305,7 @@ def import_data_dir(store: Store, data_dir: str | Path) -> list[FetchResult]:
 
     results = []
     scan = scan_data_dir(data_dir)
+    ensure_current_rules(store)
     for name, paths in scan.macro.items():
         for path in paths:
             try:

@@ -51,6 +51,7 @@ class DataRepairWarning(UserWarning):
 
 
 AvailabilityRule = Callable[[pd.DatetimeIndex], pd.DatetimeIndex]
+SeriesRule = Callable[[str, pd.DatetimeIndex], pd.DatetimeIndex]
 FetchFunction = Callable[["requests.Session | None", "pd.Timestamp | None"], pd.DataFrame]
 
 
@@ -102,6 +103,12 @@ class Source:
         publisher revises recent values.
     bundled : tuple of str
         File names shipped in ``signals/data/bundled`` for this source.
+    stamp : callable, optional
+        ``stamp(store_id, dates) -> DatetimeIndex``: the source's availability rule for one
+        of its store ids, the UTC time at which the value of each naive date became
+        available; the same times its parsers stamp. A store's rows are stamped again with
+        it when the rule's version changes (:mod:`signals.sources.rule_versions`).
+        ``None`` for a source with no rule of its own.
     """
 
     name: str
@@ -112,6 +119,7 @@ class Source:
     read_file: Callable[[Path], pd.DataFrame]
     revision_days: int = 0
     bundled: tuple[str, ...] = field(default=())
+    stamp: SeriesRule | None = None
 
     def handles(self, filename: str) -> bool:
         """Whether this source reads a file of this name from a ``data_dir``."""

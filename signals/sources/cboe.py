@@ -150,4 +150,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=5,
     bundled=(),
+    stamp=lambda series, dates: available_at(dates),
 )

@@ -354,4 +354,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=21,
     bundled=("cftc_jpy_legacy_futures.csv",),
+    stamp=lambda series, dates: available_at(dates),
 )

@@ -173,4 +173,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=14,
     bundled=tuple(f"fred_{code}.csv" for code in SERIES),
+    stamp=lambda series, dates: available_at(series.removeprefix("fred:"), dates),
 )

@@ -238,4 +238,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=7,
     bundled=("mof_jgbcme_all.csv",),
+    stamp=lambda series, dates: available_at(dates),
 )

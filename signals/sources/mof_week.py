@@ -366,4 +366,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=7,
     bundled=("mof_week.csv",),
+    stamp=lambda series, dates: available_at(dates),
 )

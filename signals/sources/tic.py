@@ -258,4 +258,5 @@ SOURCE = Source(
     read_file=read_file,
     revision_days=400,
     bundled=("tic_mfhhis01.txt",),
+    stamp=lambda series, dates: available_at(dates),
 )

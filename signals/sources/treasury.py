@@ -202,4 +202,5 @@ SOURCE = Source(
                    lambda session, since: fetch_par_curve(session, since)),),
     read_file=read_file,
     revision_days=7,
+    stamp=lambda series, dates: available_at(dates),
 )

@@ -20,13 +20,29 @@ BUNDLED_END = pd.Timestamp("2023-12-31")
 
 
 @cache
-def bundle_tag() -> str:
-    """A short hash of the bundled macro files: changes when a new package ships new data."""
+def _files_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted((BUNDLED_DIR / "macro").iterdir()):
         digest.update(path.name.encode())
         digest.update(str(path.stat().st_size).encode())
     return digest.hexdigest()[:16]
+
+
+def bundle_tag() -> str:
+    """What the bundled layer is made of: the files, and the availability rules that stamp them.
+
+    Returns
+    -------
+    str
+        ``"<hash>+<rules>"``: a short hash of the bundled macro files' names and sizes
+        (changes when a new package ships new data), then the sources' rule versions
+        (:func:`signals.sources.rule_versions.rules_text`; changes when a rule does), e.g.
+        ``"3f0c...+cboe=1,cftc=1,..."``. A store whose bundled layer carries another tag
+        parses the files again on its next load.
+    """
+    from signals.sources.rule_versions import rules_text
+
+    return f"{_files_hash()}+{rules_text()}"
 
 
 def read_bundled_macro() -> pd.DataFrame:
@@ -48,6 +64,10 @@ def read_bundled_macro() -> pd.DataFrame:
 
 def ensure_bundled(store: Store) -> dict[str, pd.DataFrame]:
     """The bundled layer of `store`, parsing the bundled files first if it is absent or old.
+
+    Old means another :func:`bundle_tag`: other files, or files stamped under other
+    availability rules. The new layer replaces the old one in one transaction
+    (:meth:`Store.write_bundled`), so a process killed meanwhile leaves the old layer whole.
 
     Parameters
     ----------
