@@ -140,7 +140,8 @@ def evaluate(ctx: Context, symbols, exchange, timeframe, since, until, data_dir,
                  f"{depth:.0%} drawdowns")
     warned = result.warnings
     console().print(f"{int(warned['warned'].sum()) if len(warned) else 0} of {len(warned)} "
-                    f"drawdowns deeper than {depth:.0%} were preceded by a score >= {threshold:g}",
+                    f"drawdowns deeper than {depth:.0%} were preceded by a score >= "
+                    f"{result.settings['threshold']:g}",
                     highlight=False)
     _print_evidence(result, validity_table)
 

@@ -8,8 +8,10 @@ standardised against the component's own trailing history exactly as the composi
 :func:`signals.score.standardize.standardize` (a trailing z-score, or a level's long-history
 percentile) over its history up to `as_of`, the shocked value in place of the latest one,
 capped at ±3. The score is the
-composite's, ``50 + Σ 50 · (w_i / Σ w_active) · z_i / 3`` over the components that count at
-`as_of`, so with no shock the reading *is* :func:`signals.risk_off_score` at `as_of`.
+composite's default method on that row, ``50 + Σ 50 · (w_i / Σ w_active) · z_i / 3`` over
+the components that count at `as_of` (with ``family``, ``w_i`` is the family's weight shared
+among its components), so with no shock the reading *is* :func:`signals.risk_off_score` at
+`as_of`.
 :mod:`backtests.research.whatif` finds the past days that looked like the shocked reading.
 
 How a shock becomes a raw reading
@@ -73,6 +75,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from signals.defaults import DEFAULTS
 from signals.errors import ConfigError, DataContractError
 from signals.families.registry import get_component
 from signals.score.composite import (
@@ -82,6 +85,7 @@ from signals.score.composite import (
     regime_of,
     risk_off_score,
 )
+from signals.score.methods import family_shares
 from signals.score.standardize import standardize
 from signals.times import to_utc
 
@@ -459,15 +463,30 @@ def _z_with(raw: pd.Series, at: pd.Timestamp, value: float, component, cap: floa
     return float(z.iloc[-1])
 
 
-def _score(z: np.ndarray, w: np.ndarray, cap: float) -> tuple[float, np.ndarray, float]:
-    """The composite's formula on one row: score, contributions (points), coverage."""
+def _method_weights(names: list[str], weights: np.ndarray, started: np.ndarray) -> np.ndarray:
+    """The weights the default method gives each component on one row.
+
+    ``mean`` uses the component weights; ``family`` gives each component its family's
+    weight shared among the family's started components
+    (:func:`signals.score.methods.family_shares`). Other methods are not linear in one
+    row's z-scores, so a what-if cannot be read with them.
+    """
+    if DEFAULTS.method == "mean":
+        return weights
+    if DEFAULTS.method == "family":
+        return family_shares(names, weights, started[None, :])[0]
+    raise ConfigError(f"what-if readings follow the mean or family method; the default "
+                      f"method is {DEFAULTS.method!r}")
+
+
+def _score(z: np.ndarray, w: np.ndarray, cap: float) -> tuple[float, np.ndarray]:
+    """The composite's formula on one row: score and contributions (points)."""
     active = np.isfinite(z)
     active_weight = float(w[active].sum())
-    coverage = active_weight / float(w.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         contributions = np.where(active, 50.0 * (w / active_weight) * z / cap, np.nan)
     score = 50.0 + float(np.nansum(contributions)) if active.any() else np.nan
-    return score, contributions, coverage
+    return score, contributions
 
 
 def _reading(readings: Mapping[str, pd.DataFrame], weights, shocks: Shocks,
@@ -502,13 +521,15 @@ def _reading(readings: Mapping[str, pd.DataFrame], weights, shocks: Shocks,
     table = pd.DataFrame(rows, index=pd.Index(names, name="component"))
     table["reading_at"] = pd.to_datetime(table["reading_at"], utc=True)
     w = table["weight"].to_numpy()
-    base, contributions_now, coverage = _score(table["z_now"].to_numpy(), w, cap)
+    coverage = float(w[np.isfinite(table["z_now"].to_numpy())].sum() / w.sum())
+    w = _method_weights(names, w, table["status"].isin(["counts", "stale"]).to_numpy())
+    base, contributions_now = _score(table["z_now"].to_numpy(), w, cap)
     if coverage < min_coverage:
         raise DataContractError(
             f"as_of={as_of}: only {coverage:.0%} of the weight has a fresh reading and the "
             f"score needs {min_coverage:.0%}; pick a later as_of or load more data (riskoff "
             f"data update)")
-    shocked, contributions_shocked, _ = _score(table["z_shocked"].to_numpy(), w, cap)
+    shocked, contributions_shocked = _score(table["z_shocked"].to_numpy(), w, cap)
     table.insert(table.columns.get_loc("shocked_by"), "contribution_now", contributions_now)
     table.insert(table.columns.get_loc("shocked_by"), "contribution_shocked",
                  contributions_shocked)

@@ -39,7 +39,8 @@ from signals.score.learned import learned
 from signals.score.panel import Panel
 from signals.score.turbulence import turbulence
 
-__all__ = ["METHODS", "MethodResult", "family", "family_weights", "get_method", "mean", "pca"]
+__all__ = ["METHODS", "MethodResult", "family", "family_shares", "family_weights", "get_method",
+           "mean", "pca"]
 
 #: Years of rows before the first principal-component fit.
 PCA_MIN_YEARS = 3
@@ -95,19 +96,42 @@ def family(panel: Panel, weights: np.ndarray, *, cap: float,
     thus weighs ``W_family / n_started_in_family``; the started count changes only when a
     component gets its first value, never when one goes stale.
     """
+    return linear(panel, family_shares(panel.names, weights, panel.started, families), cap)
+
+
+def family_shares(names: list[str], weights: np.ndarray, started: np.ndarray,
+                  families: Mapping[str, float] | None = None) -> np.ndarray:
+    """Each component's weight under :func:`family`, row by row.
+
+    Parameters
+    ----------
+    names : list of str
+        Component names (columns).
+    weights : np.ndarray
+        Component weights, one per name.
+    started : np.ndarray
+        bool, rows x names: the component has had a value by that row.
+    families : mapping, optional
+        ``{family: weight}``; default each family's sum of component weights.
+
+    Returns
+    -------
+    np.ndarray
+        float64, the shape of `started`: ``W_family / n_started_in_family`` where the
+        component's family has started, else 0.
+    """
     from signals.families.registry import get_component
 
-    table = family_weights(panel.names, weights, families)
-    own = np.array([get_component(name).family for name in panel.names])
-    started = panel.started
-    per_row = np.zeros(panel.z.shape)
+    table = family_weights(names, weights, families)
+    own = np.array([get_component(name).family for name in names])
+    per_row = np.zeros(started.shape)
     for fam, w in table.items():
         members = own == fam
         count = started[:, members].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(count > 0, w / count, 0.0)
         per_row[:, members] = share[:, None]
-    return linear(panel, per_row, cap)
+    return per_row
 
 
 def pca(panel: Panel, weights: np.ndarray, *, cap: float) -> MethodResult:

@@ -4,6 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from backtests.cli import main, riskoff
+from signals.defaults import DEFAULTS
 
 
 def run(*args):
@@ -13,7 +14,7 @@ def run(*args):
 def test_plain_backtest_runs_btc_daily_offline():
     result = run("backtest")
     assert result.exit_code == 0, result.output
-    assert "BTC/USDT 1d, rule threshold:70" in result.stdout
+    assert f"BTC/USDT 1d, rule {DEFAULTS.backtest_rule()}" in result.stdout
     assert "Sharpe Ratio" in result.stdout and "buy & hold" in result.stdout
     assert "vs buy-and-hold" in result.stdout
 

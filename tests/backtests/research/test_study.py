@@ -39,6 +39,6 @@ def test_only_the_methods_the_score_offers_are_run(tmp_path):
         macro = signals.load_macro(store=tmp_path / "macro")
     scores, status = candidate_scores(macro, ("mean", "no_such_method"))
     assert list(scores) == ["mean"] and status["mean"] == "available"
-    pd.testing.assert_frame_equal(scores["mean"], signals.risk_off_score(macro))
+    pd.testing.assert_frame_equal(scores["mean"], signals.risk_off_score(macro, method="mean"))
     assert status["no_such_method"].startswith("not ")  # not offered, or refused by name
     assert CANDIDATES[0] == "mean"
