@@ -4,14 +4,86 @@ the OpenAPI description the answers are checked against."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pandas as pd
 import uvicorn
 
 from backtests.service.app import ServiceSettings, create_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class HangingProxy:
+    """Accepts every connection on loopback and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+def pause(seconds: float) -> None:
+    """Wait (the suite turns time.sleep into a no-op for retry back-offs)."""
+    threading.Event().wait(seconds)
+
+
+def start_command(home, proxy: HangingProxy, *args: str, cwd=None) -> subprocess.Popen:
+    """The real ``riskoff serve --no-schedule ARGS`` in its own process, over the store in
+    `home`, reading the configuration files of `cwd` only (none from the user's folder).
+
+    Every download goes through `proxy`, so nothing leaves the machine; its messages go to
+    ``home/serve.log``.
+    """
+    proxy_url = f"http://127.0.0.1:{proxy.port}"
+    env = {**os.environ, "RISKOFF_HOME": str(home), "XDG_CONFIG_HOME": str(Path(home) / "config"),
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+           **{name: proxy_url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+                                           "https_proxy", "ALL_PROXY", "all_proxy")}}
+    env.pop("RISKOFF_TOKEN", None)
+    with open(Path(home) / "serve.log", "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "backtests.cli", "-q", "serve",
+                                 "--no-schedule", *args], env=env, cwd=cwd,
+                                stdout=subprocess.DEVNULL, stderr=log)
+
+
+def wait_ready(http: httpx.Client, server: subprocess.Popen, path: str = "/v1/score"):
+    """The first answer of the server started by :func:`start_command` to ``GET path``."""
+    for _ in range(1200):
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}")
+        try:
+            return http.get(path)
+        except httpx.TransportError:
+            pause(0.05)
+    raise RuntimeError("the server did not start in 60 s")
 
 
 @contextmanager
