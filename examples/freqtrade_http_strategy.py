@@ -35,9 +35,8 @@ import json
 import logging
 import sys
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import pandas as pd
 from freqtrade.strategy import IStrategy
@@ -45,8 +44,7 @@ from freqtrade.strategy import IStrategy
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):  # not a dataclass: freqtrade loads strategies outside sys.modules
     """What the strategy does with a reading.
 
     Attributes
