@@ -300,7 +300,7 @@ def create_app(settings: ServiceSettings | None = None, *,
     def refused(request: Request) -> JSONResponse | None:
         """The answer to a request over its client's rate limit or too big, else None."""
         if limiter is not None:
-            group = "monitoring" if request.url.path in MONITORING else "api"
+            group = "monitoring" if request.scope["path"] in MONITORING else "api"
             client = request.client.host if request.client else "unknown"
             wait = limiter.take(group, client)
             if wait:
@@ -324,7 +324,7 @@ def create_app(settings: ServiceSettings | None = None, *,
         response = refused(request) or await call_next(request)
         if not paths:
             paths.update(route.path for route in app.routes)
-        route = request.url.path if request.url.path in paths else "other"
+        route = request.scope["path"] if request.scope["path"] in paths else "other"
         metric["latency"].labels(route).observe(time.perf_counter() - started)
         metric["requests"].labels(route, str(response.status_code)).inc()
         return response

@@ -84,3 +84,19 @@ def test_a_refresh_that_changes_the_store_invalidates_the_cache_and_one_that_doe
     assert NEW_ROW not in [row["available_at"] for row in before]
     assert NEW_ROW in [row["available_at"] for row in after]
     assert chart(after_page) != chart(page)
+
+
+def test_scores_that_cannot_be_computed_are_a_503_and_a_note_on_the_dashboard(
+        store, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the composite failed")
+
+    monkeypatch.setattr(composite, "risk_off_score", broken)
+    with serving(create_app(ServiceSettings(store=str(store.path)))) as http:
+        history = http.get("/v1/score/history")
+        page = http.get("/")
+    assert history.status_code == 503
+    assert history.json()["error"] == (f"store unreadable: no scores from the store "
+                                       f"{store.path}: RuntimeError: the composite failed")
+    assert page.status_code == 200
+    assert "<p>No score history: no scores from the store" in page.text
