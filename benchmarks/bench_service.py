@@ -52,7 +52,11 @@ async def load(base: str, clients: int, total: int) -> list[float]:
     """Latencies (s) of `total` GETs of /v1/score by `clients` concurrent clients."""
     latencies: list[float] = []
     per_client = total // clients
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # connections idle for 2 s are not reused: uvicorn closes them at 5 s, and a client
+    # reusing one as it closes gets "Server disconnected" (seen with 100 clients on a busy
+    # machine, where the client takes seconds to send its next request)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+                          keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         async def client() -> None:
             for _ in range(per_client):

@@ -15,7 +15,7 @@ import signals
 from backtests.service.app import ServiceSettings, create_app
 from signals.data.update import FetchResult
 from signals.sources.registry import SOURCE_NAMES
-from tests.backtests.service import MovingClock, app_at, read_events, serving
+from tests.backtests.service import MovingClock, OpenAPI, app_at, read_events, serving
 from tests.signals.bots import FRESH, STALE, UNWIND
 
 
@@ -171,14 +171,18 @@ def test_a_regime_change_is_pushed_once_and_not_again_after_a_restart(store, rec
     clock = MovingClock(FRESH)
     settings = ServiceSettings(store=str(store.path), webhook=url, watch_seconds=0.05)
     app = create_app(settings, now=clock)
-    with serving(app) as client, client.stream("GET", "/v1/events") as stream:
-        lines = stream.iter_lines()
-        first = read_events(lines, 1)
-        clock.now = pd.Timestamp(UNWIND, tz="UTC")  # the score crosses into an unwind
-        change = read_events(lines, 1)
+    with serving(app) as client:
+        api = OpenAPI(client.get("/openapi.json").json())
+        with client.stream("GET", "/v1/events") as stream:
+            lines = stream.iter_lines()
+            first = read_events(lines, 1)
+            clock.now = pd.Timestamp(UNWIND, tz="UTC")  # the score crosses into an unwind
+            change = read_events(lines, 1)
     assert first[0][0] == "reading"
     name, data = change[0]
     assert name == "regime_change" and data["regime"] == "unwind" and data["state"] == "risk_off"
+    for event in (*first, *change):  # as the description's x-events say
+        api.check_event(*event)
     assert [body["to"] for _, body in received] == ["unwind"]
     with serving(create_app(settings, now=clock)) as client:  # a restart, same regime
         state = client.get("/v1/score").json()
