@@ -90,9 +90,12 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RISKOFF_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "backtests.cli", "-q", "serve", "--port",
-                               str(port), "--no-schedule", "--rate-limit", LIMIT[0],
-                               "--rate-burst", LIMIT[1]], env=env)
+    log = home / "serve.log"  # the server's messages, kept out of the table
+    with open(log, "wb") as messages:
+        server = subprocess.Popen([sys.executable, "-m", "backtests.cli", "-q", "serve",
+                                   "--port", str(port), "--no-schedule", "--rate-limit",
+                                   LIMIT[0], "--rate-burst", LIMIT[1]], env=env,
+                                  stdout=messages, stderr=messages)
     try:
         for _ in range(600):
             try:
@@ -122,7 +125,8 @@ def main() -> None:
         after = rss_mib(server.pid)
         print(f"\nServer ms: the service's own histogram of time inside the app per request "
               f"(queueing in the app's thread pool included). Server memory: {before:.0f} MiB "
-              f"after the first reading, {after:.0f} MiB after {LONG_RUN:,} more requests.")
+              f"after the first reading, {after:.0f} MiB after {LONG_RUN:,} more requests. "
+              f"The server's messages: {log}.")
     finally:
         server.terminate()
         server.wait(60)

@@ -84,7 +84,8 @@ KEEPALIVE_S = 15.0
 SHUTDOWN_WAIT_S = 30.0
 #: Paths with a rate-limit bucket of their own: container probes and Prometheus scrapes.
 MONITORING = frozenset({"/v1/health", "/metrics"})
-#: The description of a 429 answer, and the answer of routes whose other answers are not JSON.
+#: A 429's description, and its entry for the routes whose other answers are not JSON (HTML,
+#: text, events), which FastAPI would otherwise describe in their media type.
 _LIMITED = "Over the client's rate limit; come back after Retry-After seconds"
 _LIMITED_JSON = {429: {"description": _LIMITED, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/RateLimited"}}}}}
