@@ -79,17 +79,18 @@ def judge(reading: dict | str, now: datetime, *, max_reading_lag: timedelta,
         return Verdict(False, False, f"no risk taken: {reading}")
     try:
         lag = now - datetime.fromisoformat(reading["as_of"])
-        age = reading["age_days"]
-        stale, allow, decision = reading["stale"], reading["allow_risk"], reading["decision"]
+        stale, age = reading["stale"], reading["age_days"]
+        score_age = None if age is None else timedelta(days=age)
+        allow, decision = reading["allow_risk"], str(reading["decision"])
     except (KeyError, TypeError, ValueError) as exc:
         return Verdict(False, False, f"no risk taken: not a reading ({exc!r})")
     if lag > max_reading_lag:
         return Verdict(False, False, f"no risk taken: the reading was taken {lag} ago, more "
                                      f"than {max_reading_lag}")
-    if stale or age is None or timedelta(days=age) > max_score_age:
+    if stale is not False or score_age is None or score_age > max_score_age:
         return Verdict(False, False, f"no risk taken: the score rests on old data (stale: "
                                      f"{stale}, {age} days old; limit {max_score_age})")
-    return Verdict(bool(allow), not allow, decision)
+    return Verdict(allow is True, allow is False, decision)
 
 
 class RiskOffHttpStrategy(IStrategy):

@@ -135,3 +135,17 @@ def test_it_polls_at_most_every_poll_every_and_never_in_a_backtest(example, stor
         text = http.get("/metrics").text
     assert 'riskoff_http_requests_total{path="/v1/score",status="200"} 2.0' in text
     assert decide(backtest, at(FRESH)) == (False, None)
+
+
+def test_what_is_not_a_reading_takes_no_risk(example, store):
+    with serving(app_at(store, FRESH)) as http:
+        good = http.get("/v1/score").json()
+    limits = {"max_reading_lag": timedelta(minutes=10), "max_score_age": timedelta(days=3)}
+    assert example.judge(good, at(FRESH), **limits).allow is True
+    for broken in ({**good, "age_days": "0.6"}, {**good, "as_of": "2023-12-29T12:00:00"},
+                   {key: value for key, value in good.items() if key != "stale"}):
+        verdict = example.judge(broken, at(FRESH), **limits)
+        assert not verdict.allow and not verdict.refuse
+        assert verdict.reason.startswith("no risk taken: not a reading")
+    text_verdict = example.judge({**good, "allow_risk": "false"}, at(FRESH), **limits)
+    assert not text_verdict.allow and not text_verdict.refuse  # only true allows, false refuses
