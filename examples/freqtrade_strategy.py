@@ -10,6 +10,12 @@ loaded in ``bot_start`` and refreshed in ``bot_loop_start`` (live and dry-run: h
 the network, falling back to the store), both through ``use_macro``; every candle sees only
 the score available at its close (``signals.freqtrade.add_risk_off``).
 
+This is the import way: riskoff runs inside the bot. The HTTP way,
+``freqtrade_http_strategy.py``, asks a running ``riskoff serve`` for the live verdict instead
+(one process keeps the data current for every bot; riskoff need not be installed beside
+freqtrade) and takes no risk when the service cannot be reached or its reading is old. Use
+this one to backtest, that one or this one to trade.
+
 Lookahead has two sides here, and each has its check:
 
 - the candle side (indicators from the candles): ``freqtrade lookahead-analysis

@@ -16,10 +16,11 @@ def offline_env(tmp_path) -> dict:
             "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
 
-def run_example(name: str, tmp_path, *args: str) -> str:
+def run_example(name: str, tmp_path, *args: str, env: dict | None = None) -> str:
     command = ["bash"] if name.endswith(".sh") else [sys.executable]
     done = subprocess.run([*command, str(EXAMPLES / name), *args], capture_output=True,
-                          text=True, env=offline_env(tmp_path), timeout=600, cwd=tmp_path)
+                          text=True, env={**offline_env(tmp_path), **(env or {})}, timeout=600,
+                          cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -78,6 +79,23 @@ def test_the_research_notebook_runs_on_a_real_kernel(tmp_path, monkeypatch):
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("Sharpe Ratio" in h for h in html)  # the backtest displayed itself
     assert any("image/png" in o.get("data", {}) for o in outputs)  # charts were drawn
+
+
+def test_the_freqtrade_http_strategy_reads_the_service_and_takes_no_risk_without_it(
+        tmp_path, store):
+    from backtests.service.app import ServiceSettings, create_app
+    from tests.backtests.service import free_port, serving
+
+    local = {"NO_PROXY": "127.0.0.1"}
+    with serving(create_app(ServiceSettings(store=str(store.path)))) as http:
+        served = run_example("freqtrade_http_strategy.py", tmp_path, str(http.base_url),
+                             env=local)
+    nothing = run_example("freqtrade_http_strategy.py", tmp_path,
+                          f"http://127.0.0.1:{free_port()}", env=local)
+    # the bundled data end in 2023: the service's reading today rests on old data
+    assert served.startswith("no risk taken: the score rests on old data (stale: True, ")
+    assert nothing.startswith("no risk taken: the service at http://127.0.0.1:")
+    assert "gave no reading (URLError: <urlopen error [Errno 111] Connection refused>)" in nothing
 
 
 def test_the_deployment_files_run_options_riskoff_serve_has():

@@ -22,15 +22,21 @@ Endpoints (all JSON unless said otherwise; times are ISO 8601 UTC):
 =========================  ===================================================================
 
 FastAPI describes the API at ``/openapi.json`` (and documents it at ``/docs``), the way
-freqtrade's REST API does. A reading is computed from the store only when something was
-written to it (:func:`signals.latest` keeps the scores in memory), so serving one costs
-well under a millisecond of server time.
+freqtrade's REST API does; the answers' shapes are the models of
+:mod:`backtests.service.schemas`. The scores are computed from the store only when something
+was written to it (:func:`signals.latest` and :func:`signals.bots.live.stored_scores` keep
+them in memory, and the history's table and the dashboard's chart are kept with them), so
+serving a reading costs well under a millisecond of server time.
+
+Each client address has a rate limit (:mod:`backtests.service.limits`): ``429`` with
+``Retry-After`` once it is spent; ``/v1/health`` and ``/metrics`` have buckets of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import io
 import json
 import sqlite3
@@ -52,17 +58,21 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pydantic.json_schema import models_json_schema
 
-from backtests.service.dashboard import dashboard_html
+from backtests.service import schemas
+from backtests.service.dashboard import dashboard_html, score_chart
+from backtests.service.limits import DEFAULT_LIMIT, RateLimit, RateLimiter
 from backtests.service.schedule import Scheduler
 from signals.bots.gate import RiskGate
+from signals.bots.live import stored_scores
 from signals.data.store import Store, store_file
 from signals.errors import ConfigError, RiskoffError
 from signals.sources.registry import SOURCE_NAMES
 from signals.times import to_utc
 
-__all__ = ["GATE_FILE", "KEEPALIVE_S", "SHUTDOWN_WAIT_S", "Downloads", "RegimeEvents",
-           "ServiceSettings", "create_app"]
+__all__ = ["GATE_FILE", "KEEPALIVE_S", "MONITORING", "SHUTDOWN_WAIT_S", "Downloads",
+           "RegimeEvents", "ServiceSettings", "create_app"]
 
 #: The service's gate state, beside the store: the last regime announced.
 GATE_FILE = "serve-gate.json"
@@ -72,6 +82,13 @@ KEEPALIVE_S = 15.0
 #: Longest wait at shutdown for a running refresh to finish its write, in seconds (each
 #: download is its own transaction, so one cut short by a kill loses only itself).
 SHUTDOWN_WAIT_S = 30.0
+#: Paths with a rate-limit bucket of their own: container probes and Prometheus scrapes.
+MONITORING = frozenset({"/v1/health", "/metrics"})
+#: A 429's description, and its entry for the routes whose other answers are not JSON (HTML,
+#: text, events), which FastAPI would otherwise describe in their media type.
+_LIMITED = "Over the client's rate limit; come back after Retry-After seconds"
+_LIMITED_JSON = {429: {"description": _LIMITED, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/RateLimited"}}}}}
 #: Histogram buckets of request latency, in seconds.
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
@@ -97,6 +114,8 @@ class ServiceSettings:
         URL that each regime change is POSTed to (see :class:`signals.RiskGate`).
     watch_seconds : float
         How often the service reads the score to find regime changes.
+    rate_limit : RateLimit or None
+        Requests per client address (:mod:`backtests.service.limits`); ``None``: no limit.
     """
 
     store: str | None = None
@@ -106,6 +125,7 @@ class ServiceSettings:
     max_body_bytes: int = 4096
     webhook: str | None = None
     watch_seconds: float = 60.0
+    rate_limit: RateLimit | None = DEFAULT_LIMIT
 
 
 class Downloads:
@@ -241,90 +261,135 @@ def create_app(settings: ServiceSettings | None = None, *,
 
     app = FastAPI(lifespan=lifespan, title="riskoff", version=signals.__version__,
                   description="Risk-off scores for crypto from JGB yields, the yen, US "
-                              "Treasuries and the yen carry trade.")
+                              "Treasuries and the yen carry trade.",
+                  responses={429: {"model": schemas.RateLimited, "description": _LIMITED}})
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET"], allow_headers=["Authorization"])
 
     opened: list[Store] = []  # the store, opened once it opens: opening writes its schema
     cache = _ReadingCache()
+    limiter = None if settings.rate_limit is None else RateLimiter(settings.rate_limit)
+
+    def open_store() -> Store:
+        if not opened:
+            opened.append(Store(store))
+        return opened[0]
 
     def reading():
         now = clock()
         cached = cache.get(now)
         if cached is not None:
             return cached
-        if not opened:
-            try:
-                opened.append(Store(store))
-            except Exception:  # a broken store: latest() reports it, never raises
-                return cache.put(now, signals.latest(store=store, policy=settings.policy,
-                                                     now=now))
-        return cache.put(now, signals.latest(store=opened[0], policy=settings.policy,
-                                             now=now))
+        try:
+            target = open_store()
+        except Exception:  # a broken store: latest() reports it, never raises
+            target = store
+        return cache.put(now, signals.latest(store=target, policy=settings.policy, now=now))
+
+    views = _ScoreViews(lambda: stored_scores(open_store()))
 
     @app.exception_handler(RiskoffError)
     async def user_error(request: Request, exc: RiskoffError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
 
     @app.exception_handler(sqlite3.DatabaseError)
-    async def store_error(request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+    @app.exception_handler(_StoreError)
+    async def store_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"error": f"store unreadable: {exc}"}, status_code=503)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
+    def refused(request: Request) -> JSONResponse | None:
+        """The answer to a request over its client's rate limit or too big, else None."""
+        if limiter is not None:
+            group = "monitoring" if request.scope["path"] in MONITORING else "api"
+            client = request.client.host if request.client else "unknown"
+            wait = limiter.take(group, client)
+            if wait:
+                limit, after = settings.rate_limit, limiter.retry_after(wait)
+                return JSONResponse(
+                    {"error": f"rate limit exceeded: {limit}; retry in {after} s",
+                     "limit": limit.text, "burst": limit.burst, "retry_after_s": after},
+                    status_code=429, headers={"Retry-After": str(after)})
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit()
                                    or int(length) > settings.max_body_bytes):
             return JSONResponse({"error": f"request body over {settings.max_body_bytes} "
                                           f"bytes"}, status_code=413)
-        route = request.scope.get("path", "")
+        return None
+
+    paths: set[str] = set()  # the app's own paths; any other is counted as "other"
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
         started = time.perf_counter()
-        response = await call_next(request)
+        response = refused(request) or await call_next(request)
+        if not paths:
+            paths.update(route.path for route in app.routes)
+        route = request.scope["path"] if request.scope["path"] in paths else "other"
         metric["latency"].labels(route).observe(time.perf_counter() - started)
         metric["requests"].labels(route, str(response.status_code)).inc()
         return response
 
-    @app.get("/", summary="The dashboard", response_class=HTMLResponse)
+    @app.get("/", summary="The dashboard", response_class=HTMLResponse,
+             responses=_LIMITED_JSON)
     def dashboard() -> HTMLResponse:
-        return HTMLResponse(dashboard_html(reading().to_dict(), _history(store, None, None)))
+        try:
+            chart = views.current().chart()
+        except _StoreError as exc:
+            chart = f"<p>No score history: {html.escape(str(exc))}</p>"
+        return HTMLResponse(dashboard_html(reading().to_dict(), chart))
 
-    @app.get("/v1/score", summary="The live reading", response_class=Response)
+    @app.get("/v1/score", summary="The live reading", response_model=schemas.Reading)
     async def score() -> Response:
         # in the event loop, not the thread pool: from memory, or at most one new reading
         # (about 2 ms) a second
         reading()
         return Response(cache.body, media_type="application/json")
 
-    @app.get("/v1/score/history", summary="Score rows by availability time")
+    @app.get("/v1/score/history", summary="Score rows by availability time",
+             response_model=schemas.History, responses={
+                 200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                       "description": "JSON rows, or CSV with format=csv"},
+                 400: {"model": schemas.Error, "description": "since is after until, or a "
+                                                             "time is not valid"},
+                 503: {"model": schemas.Error, "description": "the store cannot be read"}})
     def history(since: str | None = Query(None, description="first time, UTC"),
                 until: str | None = Query(None, description="last time, UTC"),
-                fmt: str = Query("json", alias="format", pattern="^(json|csv)$")):
-        rows = _history(store, since, until)[["score", "regime", "coverage"]]
+                fmt: str = Query("json", alias="format", pattern="^(json|csv)$")) -> Response:
+        start = None if since is None else to_utc(since, "since")
+        end = None if until is None else to_utc(until, "until")
+        if start is not None and end is not None and start > end:
+            raise ConfigError(f"since={since} is after until={until}; swap them")
+        table = views.current().table
+        rows = table.iloc[table.index.slice_indexer(start, end)][["score", "regime", "coverage"]]
         if fmt == "csv":
             buffer = io.StringIO()
             rows.to_csv(buffer)
             return PlainTextResponse(buffer.getvalue(), media_type="text/csv")
         records = rows.reset_index()
         records["available_at"] = records["available_at"].map(lambda t: t.isoformat())
-        return {"rows": records.astype(object).where(records.notna(), None)
-                .to_dict(orient="records")}
+        return JSONResponse({"rows": records.astype(object).where(records.notna(), None)
+                             .to_dict(orient="records")})
 
-    @app.get("/v1/components", summary="Each component: inputs, weight, last contribution")
-    def components() -> dict:
+    @app.get("/v1/components", summary="Each component: inputs, weight, last contribution",
+             response_model=schemas.Components)
+    def components() -> JSONResponse:
         live = reading()
         registered = signals.components()
-        return {"as_of": live.as_of.isoformat(), "components": [
+        return JSONResponse({"as_of": live.as_of.isoformat(), "components": [
             {**part, "inputs": sorted({*registered[part["name"]].inputs.values(),
                                        *registered[part["name"]].optional.values()})}
-            for part in live.components]}
+            for part in live.components]})
 
-    @app.get("/v1/inputs", summary="Each macro input: last date, availability, age")
-    def inputs() -> dict:
+    @app.get("/v1/inputs", summary="Each macro input: last date, availability, age",
+             response_model=schemas.Inputs)
+    def inputs() -> JSONResponse:
         live = reading()
-        return {"as_of": live.as_of.isoformat(), "inputs": live.inputs}
+        return JSONResponse({"as_of": live.as_of.isoformat(), "inputs": live.inputs})
 
-    @app.get("/v1/health", summary="Liveness and readiness")
+    @app.get("/v1/health", summary="Liveness and readiness", response_model=schemas.Health,
+             responses={503: {"model": schemas.Health,
+                              "description": "Not ready; the reason says why"}})
     def health() -> JSONResponse:
         live = reading()
         ready = live.score is not None and not live.stale and live.error is None
@@ -342,7 +407,8 @@ def create_app(settings: ServiceSettings | None = None, *,
                              "as_of": live.as_of.isoformat(), "age_days": live.age_days},
                             status_code=200 if ready else 503)
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+             responses=_LIMITED_JSON)
     def metrics() -> Response:
         live = reading()
         metric["score"].set(float("nan") if live.score is None else live.score)
@@ -355,7 +421,10 @@ def create_app(settings: ServiceSettings | None = None, *,
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/v1/refresh", summary="Download what is new (needs the token if one is set)",
-              status_code=202)
+              status_code=202, response_model=schemas.RefreshStarted, responses={
+                  401: {"model": schemas.Error, "description": "Missing or wrong token"},
+                  409: {"model": schemas.RefreshRefused, "description": "A refresh runs"},
+                  413: {"model": schemas.Error, "description": "A request body too big"}})
     def start_refresh(request: Request) -> JSONResponse:
         if settings.token is not None and not _authorised(request, settings.token):
             return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
@@ -365,7 +434,10 @@ def create_app(settings: ServiceSettings | None = None, *,
                                 status_code=409)
         return JSONResponse({"started": True}, status_code=202)
 
-    @app.get("/v1/events", summary="Server-Sent Events of regime changes")
+    @app.get("/v1/events", summary="Server-Sent Events of regime changes",
+             response_class=_EventStream, responses=_LIMITED_JSON, openapi_extra={"x-events": {
+                 "reading": {"$ref": "#/components/schemas/GateState"},
+                 "regime_change": {"$ref": "#/components/schemas/RegimeChange"}}})
     async def stream(request: Request) -> StreamingResponse:
         queue = events.subscribe()
 
@@ -382,9 +454,21 @@ def create_app(settings: ServiceSettings | None = None, *,
             finally:
                 events.unsubscribe(queue)
 
-        return StreamingResponse(messages(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache"})
+        return _EventStream(messages(), headers={"Cache-Control": "no-cache"})
 
+    build_openapi = app.openapi
+
+    def openapi() -> dict:
+        """FastAPI's description, with the event stream's payloads among the schemas."""
+        if app.openapi_schema is None:
+            spec = build_openapi()
+            _, extra = models_json_schema(
+                [(schemas.GateState, "serialization"), (schemas.RegimeChange, "serialization")],
+                ref_template="#/components/schemas/{model}")
+            spec["components"]["schemas"].update(extra["$defs"])
+        return app.openapi_schema
+
+    app.openapi = openapi
     app.state.downloads = downloads
     app.state.events = events
     return app
@@ -474,17 +558,52 @@ def _authorised(request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
 
 
-def _history(store: str | None, since, until) -> pd.DataFrame:
-    """The score rows of the store between `since` and `until` (UTC), contributions too."""
-    import warnings
+class _StoreError(Exception):
+    """The store's scores cannot be had (answered with 503)."""
 
-    import signals
 
-    start = None if since is None else to_utc(since, "since")
-    end = None if until is None else to_utc(until, "until")
-    if start is not None and end is not None and start > end:
-        raise ConfigError(f"since={since} is after until={until}; swap them")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return signals.risk_off_score(signals.load_macro(store=Store(store)), start=start,
-                                      end=end)
+class _EventStream(StreamingResponse):
+    """A Server-Sent Events stream."""
+
+    media_type = "text/event-stream"
+
+
+class _ScoreViews:
+    """The score rows as the history and the dashboard serve them, until the store changes.
+
+    :func:`signals.bots.live.stored_scores` returns the same frame until something is
+    written to the store; the table and the chart made from it are made again only when it
+    returns another one.
+
+    Parameters
+    ----------
+    scores : callable
+        ``scores()`` returns the store's score rows (:func:`~signals.bots.live.stored_scores`).
+    """
+
+    def __init__(self, scores: Callable[[], pd.DataFrame]) -> None:
+        self.scores = scores
+        self.source: pd.DataFrame | None = None
+        self.table = pd.DataFrame()
+        self.svg: str | None = None
+        self.lock = threading.Lock()
+
+    def current(self) -> _ScoreViews:
+        """Self, holding the store's current scores; :class:`_StoreError` when there are none."""
+        try:
+            scores = self.scores()
+        except (RiskoffError, sqlite3.DatabaseError) as exc:
+            raise _StoreError(str(exc)) from exc
+        with self.lock:
+            if scores is not self.source:
+                table = scores.copy(deep=False)
+                table.attrs = {}  # pandas copies attrs at every step: a whole history's are slow
+                self.source, self.table, self.svg = scores, table, None
+        return self
+
+    def chart(self) -> str:
+        """The dashboard's chart of the current scores (:func:`score_chart`)."""
+        with self.lock:
+            if self.svg is None:
+                self.svg = score_chart(self.table)
+            return self.svg

@@ -15,7 +15,7 @@ import pandas as pd
 
 from backtests.report.charts import hover_chart
 
-__all__ = ["CHART_DAYS", "dashboard_html"]
+__all__ = ["CHART_DAYS", "dashboard_html", "score_chart"]
 
 #: Days of score history the chart shows.
 CHART_DAYS = 730
@@ -77,16 +77,34 @@ def _number(value, digits: int) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def dashboard_html(reading: dict, scores: pd.DataFrame) -> str:
+def score_chart(scores: pd.DataFrame) -> str:
+    """The dashboard's chart: the last :data:`CHART_DAYS` days of `scores`, as inline SVG.
+
+    Parameters
+    ----------
+    scores : pd.DataFrame
+        Score rows (:func:`signals.risk_off_score`), any ``attrs`` stripped: pandas copies
+        them at every step, and a whole history's ``expiry_only`` makes that slow.
+
+    Returns
+    -------
+    str
+        An HTML fragment; a short note when there are no rows.
+    """
+    if not len(scores):
+        return "<p>No score history yet.</p>"
+    return hover_chart(scores, scores.index[-1] - pd.Timedelta(days=CHART_DAYS))
+
+
+def dashboard_html(reading: dict, chart: str) -> str:
     """The dashboard page.
 
     Parameters
     ----------
     reading : dict
         The live reading, as ``GET /v1/score`` serves it (:meth:`signals.LiveReading.to_dict`).
-    scores : pd.DataFrame
-        Score rows (:func:`signals.risk_off_score`) for the chart; the last
-        :data:`CHART_DAYS` days are shown.
+    chart : str
+        The score's chart (:func:`score_chart`).
 
     Returns
     -------
@@ -94,8 +112,6 @@ def dashboard_html(reading: dict, scores: pd.DataFrame) -> str:
         A whole HTML document.
     """
     regime = reading["regime"] or ""
-    start = scores.index[-1] - pd.Timedelta(days=CHART_DAYS) if len(scores) else None
-    chart = hover_chart(scores, start) if len(scores) else "<p>No score history yet.</p>"
     parts = [(p["name"], p["family"], _number(p["contribution"], 2))
              for p in reading["components"]]
     inputs = [(i["name"], i["last_date"] or "none", _number(i["age_days"], 1))

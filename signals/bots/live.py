@@ -51,12 +51,13 @@ import numpy as np
 import pandas as pd
 
 from signals.data.store import Store
-from signals.errors import ConfigError
+from signals.errors import ConfigError, DataContractError
 from signals.families.registry import get_component
 from signals.score.composite import REGIMES, scored_rows
 from signals.times import to_utc
 
-__all__ = ["MAX_HOLD", "POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading"]
+__all__ = ["MAX_HOLD", "POLICIES", "RISK_OFF_ABOVE", "LiveReading", "latest", "reading",
+           "stored_scores"]
 
 POLICIES = ("fail_open", "fail_closed", "hold_last")
 RISK_OFF_ABOVE = dict(REGIMES)["stress"]  # the default backtest rule's exit
@@ -227,6 +228,7 @@ class _Snapshot:
     """Scores and each input's availability, ready to be read at any time."""
 
     def __init__(self, scores: pd.DataFrame, macro, notes: list[str] = ()) -> None:
+        self.scores = scores  # the whole frame, for stored_scores
         self.times = scores.index.as_unit("ns").asi8
         self.index = scores.index
         self.score = scores["score"].to_numpy("float64")
@@ -386,6 +388,41 @@ def _snapshot(store: Store, weights) -> tuple[_Snapshot | None, str | None]:
             cached.token = None
             return cached.snap, _describe(exc)
         return cached.snap, None
+
+
+def stored_scores(store: Store | str | os.PathLike | None = None, *,
+                  weights=None) -> pd.DataFrame:
+    """The score rows of a store, from the snapshot :func:`latest` keeps in memory.
+
+    They are computed again only when something was written to the store (the check
+    :func:`latest` makes on every call), so a long-lived process can serve the whole
+    history on every request for the cost of that check.
+
+    Parameters
+    ----------
+    store : Store, str or Path, optional
+        Default :func:`signals.data.store.default_store_path`.
+    weights : Weights, mapping or path, optional
+        As for :func:`signals.risk_off_score`.
+
+    Returns
+    -------
+    pd.DataFrame
+        :func:`signals.risk_off_score` of the store's macro data, every row: the same object
+        until the store changes (read it, never modify it). When the store cannot be read
+        or scored now, the last scores computed from it.
+
+    Raises
+    ------
+    DataContractError
+        The store cannot be read or scored and no earlier scores of it are held; the
+        message names the cause.
+    """
+    store = store if isinstance(store, Store) else Store(store)
+    snap, error = _snapshot(store, weights)
+    if snap is None:
+        raise DataContractError(f"no scores from the store {store.path}: {error}")
+    return snap.scores
 
 
 class _Refresh(threading.Thread):

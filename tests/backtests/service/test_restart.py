@@ -8,83 +8,18 @@ flight when the process is killed. Nothing leaves the machine.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import threading
 
 import httpx
-import pytest
 
+from tests.backtests.service import free_port, pause, start_command, wait_ready
 from tests.signals.bots import copy_store
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class HangingProxy:
-    """Accepts every connection on loopback and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self) -> None:
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
-
-
-def pause(seconds: float) -> None:
-    """Wait (the suite turns time.sleep into a no-op for retry back-offs)."""
-    threading.Event().wait(seconds)
-
-
 def start_server(home, port, proxy) -> subprocess.Popen:
-    proxy_url = f"http://127.0.0.1:{proxy.port}"
-    env = {**os.environ, "RISKOFF_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost",
-           "no_proxy": "127.0.0.1,localhost",
-           **{name: proxy_url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
-                                           "https_proxy", "ALL_PROXY", "all_proxy")}}
-    return subprocess.Popen([sys.executable, "-m", "backtests.cli", "-q", "serve", "--port",
-                             str(port), "--no-schedule"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_ready(http: httpx.Client, server: subprocess.Popen) -> httpx.Response:
-    for _ in range(1200):
-        if server.poll() is not None:
-            raise RuntimeError("the server exited")
-        try:
-            return http.get("/v1/score")
-        except httpx.TransportError:
-            pause(0.05)
-    raise RuntimeError("the server did not start in 60 s")
-
-
-@pytest.fixture
-def proxy():
-    hanging = HangingProxy()
-    yield hanging
-    hanging.close()
+    return start_command(home, proxy, "--port", str(port))
 
 
 def test_sigkill_during_a_refresh_then_restart_serves_the_last_good_reading(

@@ -7,43 +7,16 @@ import io
 import json
 import re
 import threading
-from contextlib import contextmanager
 
-import httpx
 import pandas as pd
 import pytest
-import uvicorn
 
 import signals
 from backtests.service.app import ServiceSettings, create_app
 from signals.data.update import FetchResult
 from signals.sources.registry import SOURCE_NAMES
+from tests.backtests.service import MovingClock, OpenAPI, app_at, read_events, serving
 from tests.signals.bots import FRESH, STALE, UNWIND
-
-
-@contextmanager
-def serving(app):
-    """The app on 127.0.0.1 at a free port; yields an httpx client bound to it."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        thread.join(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(30)
-
-
-def app_at(store, when, **settings):
-    return create_app(ServiceSettings(store=str(store.path), **settings),
-                      now=lambda: pd.Timestamp(when, tz="UTC"))
 
 
 def test_score_is_the_live_reading(store):
@@ -192,43 +165,24 @@ def test_the_openapi_description_names_every_endpoint(store):
     assert params == {"since", "until", "format"}
 
 
-class MovingClock:
-    """A clock the test moves; the service reads it on every request and watch."""
-
-    def __init__(self, when: str) -> None:
-        self.now = pd.Timestamp(when, tz="UTC")
-
-    def __call__(self) -> pd.Timestamp:
-        return self.now
-
-
-def read_events(lines, count):
-    """The next `count` events from an SSE stream's line iterator, as (name, data) pairs."""
-    events, name = [], None
-    for line in lines:
-        if line.startswith("event: "):
-            name = line[len("event: "):]
-        elif line.startswith("data: "):
-            events.append((name, json.loads(line[len("data: "):])))
-            if len(events) == count:
-                return events
-    return events
-
-
 def test_a_regime_change_is_pushed_once_and_not_again_after_a_restart(store, receiver):
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
     received = receiver.received
     clock = MovingClock(FRESH)
     settings = ServiceSettings(store=str(store.path), webhook=url, watch_seconds=0.05)
     app = create_app(settings, now=clock)
-    with serving(app) as client, client.stream("GET", "/v1/events") as stream:
-        lines = stream.iter_lines()
-        first = read_events(lines, 1)
-        clock.now = pd.Timestamp(UNWIND, tz="UTC")  # the score crosses into an unwind
-        change = read_events(lines, 1)
+    with serving(app) as client:
+        api = OpenAPI(client.get("/openapi.json").json())
+        with client.stream("GET", "/v1/events") as stream:
+            lines = stream.iter_lines()
+            first = read_events(lines, 1)
+            clock.now = pd.Timestamp(UNWIND, tz="UTC")  # the score crosses into an unwind
+            change = read_events(lines, 1)
     assert first[0][0] == "reading"
     name, data = change[0]
     assert name == "regime_change" and data["regime"] == "unwind" and data["state"] == "risk_off"
+    for event in (*first, *change):  # as the description's x-events say
+        api.check_event(*event)
     assert [body["to"] for _, body in received] == ["unwind"]
     with serving(create_app(settings, now=clock)) as client:  # a restart, same regime
         state = client.get("/v1/score").json()
