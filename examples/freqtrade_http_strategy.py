@@ -14,7 +14,8 @@ lets an entry through) only on a reading that
   service that stopped, or a cache in between, serves old readings), judged again at each
   use, so a verdict that was fine when read goes out of date when polling stops;
 - rests on fresh data: ``stale`` false and the score row at most ``max_score_age`` old;
-- allows risk (``allow_risk``: a usable score below 70).
+- allows risk (``allow_risk``: a usable score below the stress level, where the default
+  backtest rule exits).
 
 Anything else is "no risk taken": no new entry. An open trade is closed (``custom_exit``)
 only on a recent verdict from fresh data that refuses risk, never because the service could

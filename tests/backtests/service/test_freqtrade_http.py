@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from backtests.service.limits import parse_rate
+from signals.bots.live import RISK_OFF_ABOVE
 from tests import ROOT
 from tests.backtests.service import app_at, free_port, serving
 from tests.signals.bots import FRESH, STALE, UNWIND
@@ -75,7 +76,7 @@ def test_an_unwind_refuses_entries_and_closes_open_trades(example, store):
         strategy.bot_loop_start(current_time=at(UNWIND))
         entry, exit_reason = decide(strategy, at(UNWIND, 1))
     assert entry is False
-    assert exit_reason.startswith("riskoff: refuse: score 70.9 >= 70")
+    assert exit_reason.startswith(f"riskoff: refuse: score 68.3 >= {RISK_OFF_ABOVE:g}")
 
 
 def test_stale_data_take_no_risk_and_close_nothing(example, store):
