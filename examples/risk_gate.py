@@ -3,7 +3,8 @@
 Call ``gate.update()`` on the bot's schedule and ``gate.allow_long()`` before opening or
 holding a position. The gate reads the latest risk-off score (refreshing from the network
 when it can, never blocking longer than the timeout, falling back to the store), applies
-hysteresis (out from 70, back below 55), keeps its state in a file across restarts, and logs
+hysteresis (out from the stress level, back below watch: the levels the default backtest
+rule uses, docs/choice.md), keeps its state in a file across restarts, and logs
 every regime change. Run as a script, it prints the decision for a past day and for now.
 """
 
@@ -25,8 +26,7 @@ def main(state_folder: Path) -> None:
         warnings.simplefilter("ignore", signals.BundledDataWarning)
         for label, when in (("2022-12-28", pd.Timestamp("2022-12-28", tz="UTC")),
                             ("now", None)):
-            gate = signals.RiskGate(exit_above=70, reenter_below=55,
-                                    state_file=state_folder / f"gate-{label}.json")
+            gate = signals.RiskGate(state_file=state_folder / f"gate-{label}.json")
             reading = gate.update(signals.latest(now=when))
             verdict = "hold" if gate.allow_long() else "stay out"
             print(f"{label}: {verdict} (exposure {gate.exposure():g}): {reading.decision}")

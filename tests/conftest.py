@@ -125,3 +125,18 @@ def receiver(monkeypatch):
     server.shutdown()
     server.server_close()
     thread.join(timeout=30)
+
+
+@pytest.fixture
+def two_year_zscores(monkeypatch):
+    """Every registered component read as its two-year z-score.
+
+    The protocol's standardisations include percentiles that need five years of history;
+    tests on a few years of synthetic data pin the z-scores, whose warm-up is one year.
+    """
+    from dataclasses import replace
+
+    from signals.families import registry
+
+    for name, component in registry.components().items():
+        monkeypatch.setitem(registry._REGISTRY, name, replace(component, standardize="zscore"))

@@ -48,7 +48,7 @@ def test_seeds_scenario_prints_both_readings(tmp_path):
 
 def test_the_risk_gate_refuses_in_an_unwind_and_says_why_now(tmp_path):
     lines = run_example("risk_gate.py", tmp_path).splitlines()
-    assert "regime unwind, score 77.1" in lines[0]  # the regime-change log line
+    assert "regime unwind, score 68.1" in lines[0]  # the regime-change log line
     assert lines[1].startswith("2022-12-28: stay out (exposure 0): refuse:")
     now = next(line for line in lines if line.startswith("now: "))
     # the bundled data end in 2023: no score is held that long (max_hold), and it says so

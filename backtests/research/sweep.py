@@ -322,7 +322,7 @@ def _run_chunk(prices, macro, rule, combos, run_options) -> list[dict]:
 
     rows = []
     for number, weights, params in combos:
-        scores = risk_off_score(macro, weights=weights, params=params)
+        scores = risk_off_score(macro, method="mean", weights=weights, params=params)
         stats = run(prices, scores, rule=rule, **run_options).stats["strategy"]
         rows.append({"combination": number, "return": stats["Return [%]"] / 100,
                      "sharpe": stats["Sharpe Ratio"],
@@ -418,6 +418,10 @@ def grid_sweep(
     **run_options,
 ) -> pd.DataFrame:
     """Backtest every combination of score weights and component parameters.
+
+    The scores are the ``mean`` method's, the one whose score is a weighted sum of the
+    components' z-scores, so that a weight set means what it says (the ``family`` method
+    counts only each family's total).
 
     With a long/flat threshold rule (``"threshold:70"``, ``"threshold:70:55"``) the
     combinations are evaluated in one process from cached z-scores: each component's

@@ -7,6 +7,7 @@ import signals
 from backtests.engine.kernel import simulate
 from backtests.engine.rules import Custom, Linear, Threshold, parse_rule
 from signals import ConfigError, DataContractError
+from signals.defaults import DEFAULTS
 
 
 def candles(n=400, seed=0, start="2021-01-01", freq="1D"):
@@ -138,7 +139,9 @@ def test_linear_and_regime_rules():
     score = pd.DataFrame({"score": [np.nan, 40.0, 50, 65, 80, 90, np.nan]})
     assert Linear(50, 80).exposure(score).tolist() == [1, 1, 1, 0.5, 0, 0, 0]
     regime = parse_rule("regime:calm=1,watch=1,stress=0.5,unwind=0")
-    got = regime.exposure(pd.DataFrame({"score": [40.0, 60, 65, 75, np.nan]}))
+    watch, stress, unwind = (low for _, low in signals.REGIMES[1:])
+    got = regime.exposure(pd.DataFrame({"score": [40.0, (watch + stress) / 2,
+                                                  (stress + unwind) / 2, 75, np.nan]}))
     assert got.tolist() == [1, 1, 0.5, 0, 0]
 
 
@@ -207,7 +210,7 @@ def test_results_plot_and_render_for_notebooks(tmp_path):
     assert len(figure.axes) == 3
     assert figure.axes[0].get_yscale() == "log"
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert labels == ["buy and hold", "rule threshold:70"]
+    assert labels == ["buy and hold", f"rule {DEFAULTS.backtest_rule()}"]
     figure.savefig(tmp_path / "backtest.png")
     assert (tmp_path / "backtest.png").stat().st_size > 10_000
     html = result._repr_html_()

@@ -73,6 +73,7 @@ def grid_prices():
     return candles(1500, seed=4, start="2018-01-01")
 
 
+@pytest.mark.usefixtures("two_year_zscores")  # a few years of synthetic data
 def test_grid_sweep_serially(tmp_path):
     table = grid_sweep(grid_prices(), grid_macro(), weights=GRID["weights"],
                        params=GRID["params"], executor="serial", start="2019-06-01")
@@ -103,6 +104,7 @@ def test_a_bad_executor_is_clear():
         make_executor(42)
 
 
+@pytest.mark.usefixtures("two_year_zscores")  # a few years of synthetic data
 @pytest.mark.parametrize("rule", ["threshold:70", "threshold:56:50"])
 def test_the_fast_path_equals_one_backtest_per_combination(rule):
     weights = [{"yen_rally": 1.0, "jgb_10y_rise": 1.0}, {"yen_rally": 1.0, "jgb_10y_rise": 0.0},

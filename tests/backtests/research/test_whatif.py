@@ -30,7 +30,7 @@ from backtests.research.shocks import (
 )
 from backtests.research.whatif import Analogs, find_analogs
 from signals.errors import ConfigError, DataContractError
-from signals.score.standardize import standardize, trailing_zscore
+from signals.score.standardize import standardize
 
 START = pd.Timestamp("2012-01-02", tz="UTC")
 N_DAYS = 1500
@@ -222,7 +222,7 @@ def test_a_missing_leg_counts_as_unchanged(real_macro):
     assert t.at["jgb_superlong_jump", "raw_shocked"] == t.at["jgb_superlong_jump", "raw_now"]
 
 
-def test_shocked_z_is_the_trailing_zscore_with_the_shocked_value(real_macro):
+def test_shocked_z_is_the_standardised_reading_with_the_shocked_value(real_macro):
     reading = shocked_reading(real_macro, ["ust10y=+60bp"], as_of="2022-12-28")
     component = signals.components()["ust_yield_spike"]
     raw = signals.component_readings(real_macro, components=["ust_yield_spike"])[
@@ -230,8 +230,7 @@ def test_shocked_z_is_the_trailing_zscore_with_the_shocked_value(real_macro):
     at = reading.table.at["ust_yield_spike", "reading_at"]
     history = raw.loc[:at].dropna().copy()
     history.iloc[-1] = 60.0
-    expected = trailing_zscore(history, lookback=component.lookback,
-                               min_periods=component.min_periods).iloc[-1]
+    expected = standardize(history, component.standardize, component.frequency).iloc[-1]
     assert reading.table.at["ust_yield_spike", "z_shocked"] == pytest.approx(expected, abs=1e-9)
 
 
@@ -290,14 +289,15 @@ def test_the_issue_example_on_real_data(real_macro, tmp_path):
 
 
 # ---------------------------------------------------------------------- synthetic
-def test_synthetic_unshocked_reading_matches_the_composite(synthetic_macro):
+def test_synthetic_unshocked_reading_matches_the_composite(two_year_zscores, synthetic_macro):
     scores = signals.risk_off_score(synthetic_macro, weights=WEIGHTS)
     reading = shocked_reading(synthetic_macro, Shocks(), weights=WEIGHTS)
     assert reading.base_score == pytest.approx(scores.loc[reading.as_of, "score"], abs=1e-6)
     assert reading.as_of == day(N_DAYS - 1) + pd.Timedelta(hours=21)
 
 
-def test_planted_episodes_come_first_and_the_summary_shows_their_fall(synthetic_macro, btc):
+def test_planted_episodes_come_first_and_the_summary_shows_their_fall(two_year_zscores,
+                                                                      synthetic_macro, btc):
     analogs = find_analogs(synthetic_macro, SHOCK, btc, k=8, weights=WEIGHTS)
     assert isinstance(analogs, Analogs) and isinstance(analogs.reading, Reading)
     table = analogs.table
@@ -318,7 +318,7 @@ def test_planted_episodes_come_first_and_the_summary_shows_their_fall(synthetic_
     assert summary.at["90d", "mean_drawdown"] < -0.17
 
 
-def test_forward_returns_and_drawdowns_are_from_the_close(synthetic_macro, btc):
+def test_forward_returns_and_drawdowns_are_from_the_close(two_year_zscores, synthetic_macro, btc):
     analogs = find_analogs(synthetic_macro, SHOCK, btc, k=6, weights=WEIGHTS)
     close = btc["close"]
     for _, row in analogs.table.iterrows():
@@ -331,7 +331,7 @@ def test_forward_returns_and_drawdowns_are_from_the_close(synthetic_macro, btc):
                 min(later.min() / start - 1, 0.0))
 
 
-def test_min_gap_keeps_one_episode_from_filling_the_list(synthetic_macro, btc):
+def test_min_gap_keeps_one_episode_from_filling_the_list(two_year_zscores, synthetic_macro, btc):
     crowded = find_analogs(synthetic_macro, SHOCK, btc, k=10, min_gap_days=0,
                            weights=WEIGHTS)
     gaps = crowded.table["date"].sort_values().diff().dropna()
@@ -346,7 +346,7 @@ def test_min_gap_keeps_one_episode_from_filling_the_list(synthetic_macro, btc):
         assert apart.min() >= np.timedelta64(gap, "D")
 
 
-def test_fewer_analogs_than_asked_warn(synthetic_macro, btc):
+def test_fewer_analogs_than_asked_warn(two_year_zscores, synthetic_macro, btc):
     with pytest.warns(WhatIfWarning, match=r"only \d+ past candles qualify as analogs \(k=20\) "
                                            r"with min_gap_days=365"):
         analogs = find_analogs(synthetic_macro, SHOCK, btc, k=20, min_gap_days=365,
@@ -354,7 +354,7 @@ def test_fewer_analogs_than_asked_warn(synthetic_macro, btc):
     assert 1 <= len(analogs.table) < 20
 
 
-def test_no_analog_horizon_reaches_past_as_of(synthetic_macro, btc):
+def test_no_analog_horizon_reaches_past_as_of(two_year_zscores, synthetic_macro, btc):
     last = EPISODES[-1]
     as_of = day(last + 60)
     analogs = find_analogs(synthetic_macro, SHOCK, btc, k=4, as_of=as_of, weights=WEIGHTS)
@@ -369,7 +369,7 @@ def test_no_analog_horizon_reaches_past_as_of(synthetic_macro, btc):
     assert (short.table["date"] + pd.Timedelta(days=31) <= as_of).all()
 
 
-def test_analogs_use_nothing_after_as_of(synthetic_macro, btc):
+def test_analogs_use_nothing_after_as_of(two_year_zscores, synthetic_macro, btc):
     as_of = day(1200)
     cut_macro = {name: s[s.index <= as_of] for name, s in synthetic_macro.items()}
     full = find_analogs(synthetic_macro, SHOCK, btc, k=5, as_of=as_of, weights=WEIGHTS)
@@ -379,7 +379,7 @@ def test_analogs_use_nothing_after_as_of(synthetic_macro, btc):
     pd.testing.assert_frame_equal(full.summary, past.summary, rtol=1e-12)
 
 
-def test_several_assets_share_the_analog_days(synthetic_macro, btc):
+def test_several_assets_share_the_analog_days(two_year_zscores, synthetic_macro, btc):
     eth = candles(first=200, scale=0.05, symbol="ETH/USDT", period=23.0)
     analogs = find_analogs(synthetic_macro, SHOCK, {"BTC/USDT": btc, "ETH/USDT": eth}, k=6,
                            weights=WEIGHTS)
@@ -406,12 +406,12 @@ def test_several_assets_share_the_analog_days(synthetic_macro, btc):
     ({"timeframe": "1x"}, ConfigError, "timeframe '1x' is not valid"),
     ({"as_of": day(100)}, DataContractError, "fresh reading"),
 ])
-def test_find_analogs_argument_errors(synthetic_macro, btc, kwargs, error, match):
+def test_find_analogs_argument_errors(two_year_zscores, synthetic_macro, btc, kwargs, error, match):
     with pytest.raises(error, match=match):
         find_analogs(synthetic_macro, SHOCK, btc, weights=WEIGHTS, **kwargs)
 
 
-def test_find_analogs_price_errors(synthetic_macro, btc):
+def test_find_analogs_price_errors(two_year_zscores, synthetic_macro, btc):
     with pytest.raises(DataContractError, match="must have a 'close' column"):
         find_analogs(synthetic_macro, SHOCK, btc[["open"]], weights=WEIGHTS)
     with pytest.raises(DataContractError, match="tz-aware UTC"):
@@ -425,7 +425,7 @@ def test_find_analogs_price_errors(synthetic_macro, btc):
         find_analogs(synthetic_macro, SHOCK, btc.iloc[-80:], weights=WEIGHTS)
 
 
-def test_reprs_show_the_shock_and_the_scores(synthetic_macro, btc):
+def test_reprs_show_the_shock_and_the_scores(two_year_zscores, synthetic_macro, btc):
     analogs = find_analogs(synthetic_macro, SHOCK, btc, k=3, weights=WEIGHTS)
     assert "usdjpy -8%, ust10y +60bp" in repr(analogs.reading)
     assert "3 days nearest" in repr(analogs)
@@ -468,12 +468,13 @@ def test_level_shocks_move_the_repatriation_readings_as_documented(real_macro):
     for spread in ("rate_differential_low", "hedged_pickup_drop"):
         assert shocked[spread] == pytest.approx(now[spread] + 0.50 + 0.20)
     assert shocked["jgb_superlong_high"] == min(0.0, now["jgb_superlong_high"] + 30)
-    # each is re-standardised against its own ten-year history, like the composite does
+    # each is re-standardised by its own rule over its history, like the composite does
     raw = signals.component_readings(real_macro, components=["jgb_10y_level"])[
         "jgb_10y_level"]["raw"]
     history = raw.loc[:t.at["jgb_10y_level", "reading_at"]].dropna().copy()
     history.iloc[-1] = shocked["jgb_10y_level"]
-    expected = standardize(history, "percentile_10y", "daily").iloc[-1]
+    level = signals.components()["jgb_10y_level"]
+    expected = standardize(history, level.standardize, level.frequency).iloc[-1]
     assert t.at["jgb_10y_level", "z_shocked"] == pytest.approx(expected, abs=1e-12)
     assert reading.shocked_score > reading.base_score
 

@@ -91,7 +91,7 @@ def test_components_and_inputs_say_what_each_reads_and_how_old(store):
     reading = signals.latest(store=store, now=UNWIND)
     assert 50 + sum(counted) == pytest.approx(reading.score, abs=0.01)  # points to 3 places
     jgb = next(i for i in inputs if i["name"] == "jgb_10y")
-    assert jgb["last_date"] == "2022-12-21" and jgb["stale"] is False
+    assert jgb["last_date"] == "2022-12-27" and jgb["stale"] is False
 
 
 def test_metrics_in_prometheus_text(store):
