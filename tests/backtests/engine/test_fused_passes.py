@@ -14,7 +14,6 @@ import backtests
 from backtests.engine import metrics
 from backtests.engine.kernel import simulate, simulate_with_benchmark
 from backtests.engine.stats import _pairwise
-from signals.score.align import _merge
 
 
 def market(n, seed):
@@ -52,15 +51,6 @@ def test_one_pass_buy_and_hold_equals_two_simulations(execution, fee):
     np.testing.assert_array_equal(held, held_alone)
     np.testing.assert_array_equal(fees, fees_alone)
     assert hold_fee == hold_fees.sum()
-
-
-def test_merge_pass_finds_what_the_binary_search_finds():
-    rng = np.random.default_rng(3)
-    for size, candles in ((0, 5), (40, 1_000), (1_000, 40), (2_000, 2_000)):
-        available = np.sort(rng.integers(0, 10_000, size))
-        closes = np.sort(rng.integers(-10, 10_010, candles))
-        expected = np.searchsorted(available, closes, side="right") - 1
-        np.testing.assert_array_equal(_merge()(available, closes), expected)
 
 
 @pytest.mark.parametrize("rule", ["threshold:60", "threshold:70:40:-0.5", "linear:30:80"])
