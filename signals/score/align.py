@@ -38,7 +38,7 @@ def _open_times(bars) -> pd.DatetimeIndex:
     if index.tz is None:
         raise DataContractError("bars' open times must be tz-aware UTC; got tz=None. Use "
                                 "index.tz_localize('UTC')")
-    return index.tz_convert("UTC")
+    return index if str(index.tz) == "UTC" else index.tz_convert("UTC")
 
 
 def _scores_frame(scores) -> pd.DataFrame:
