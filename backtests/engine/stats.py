@@ -24,6 +24,7 @@ from backtests.engine.metrics import (
     _check_rate,
     periods_per_year,
 )
+from backtests.engine.streaming import _passes
 from signals.errors import ConfigError, DataContractError
 from signals.times import timeframe_to_timedelta
 
@@ -68,280 +69,6 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
     return returns[~np.isnan(returns)]
 
 
-RING = 256
-"""Candles a streaming pass keeps (a power of 2): a pairwise block reads at most 129."""
-_MASK = RING - 1
-# what a streaming pass keeps for each curve (rows of its float and int state)
-_PREV, _HIGH, _DEPTH, _LEVEL, _LARGEST = range(5)
-_TOP_AT, _TROUGH, _PEAK, _RECOVERY, _SEARCHING = range(5)
-# rows of its ring and of its pairwise block sums
-_RETURNS, _BENCH_RETURNS, _EXPOSURE, _FEES = range(4)
-_MEAN, _DOWN, _BENCH_MEAN, _BENCH_DOWN, _TRADED, _PAID, _SQUARES, _BENCH_SQUARES = range(8)
-
-
-@njit(cache=True, inline="always")
-def _term(values, i, kind, centre, mask):  # pragma: no cover
-    """Term `i` of a sum over `values` (read at ``i & mask``: a ring or, mask -1, an array).
-
-    kind 0 the value, 1 its squared distance from `centre`, 2 its square when negative
-    (a downside return), 3 its absolute change from the one before (0 before the first).
-    """
-    if kind == 3:
-        return abs(values[i & mask] - (values[(i - 1) & mask] if i > 0 else 0.0))
-    x = values[i & mask]
-    if kind == 0:
-        return x
-    if kind == 1:
-        return (x - centre) * (x - centre)
-    return min(x, 0.0) * min(x, 0.0)
-
-
-@njit(cache=True, inline="always")
-def _block(values, lo, n, kind, centre, mask):  # pragma: no cover
-    """Sum of up to 128 terms as numpy adds them: eight running sums, then the rest."""
-    if n < 8:
-        total = 0.0
-        for i in range(lo, lo + n):
-            total += _term(values, i, kind, centre, mask)
-        return total
-    r0 = _term(values, lo, kind, centre, mask)
-    r1 = _term(values, lo + 1, kind, centre, mask)
-    r2 = _term(values, lo + 2, kind, centre, mask)
-    r3 = _term(values, lo + 3, kind, centre, mask)
-    r4 = _term(values, lo + 4, kind, centre, mask)
-    r5 = _term(values, lo + 5, kind, centre, mask)
-    r6 = _term(values, lo + 6, kind, centre, mask)
-    r7 = _term(values, lo + 7, kind, centre, mask)
-    i = 8
-    while i < n - n % 8:
-        r0 += _term(values, lo + i, kind, centre, mask)
-        r1 += _term(values, lo + i + 1, kind, centre, mask)
-        r2 += _term(values, lo + i + 2, kind, centre, mask)
-        r3 += _term(values, lo + i + 3, kind, centre, mask)
-        r4 += _term(values, lo + i + 4, kind, centre, mask)
-        r5 += _term(values, lo + i + 5, kind, centre, mask)
-        r6 += _term(values, lo + i + 6, kind, centre, mask)
-        r7 += _term(values, lo + i + 7, kind, centre, mask)
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += _term(values, lo + i, kind, centre, mask)
-        i += 1
-    return total
-
-
-@njit(cache=True)
-def _plan(n):  # pragma: no cover
-    """The blocks of numpy's pairwise sum of `n` terms, in order, and how it adds them up.
-
-    numpy halves a sum (at a multiple of 8) until a part has at most 128 terms. Returns
-    the blocks' starts and sizes, and a program for :func:`_tree_sum`: ``k >= 0`` takes
-    block ``k``'s sum, ``-1`` adds the last two sums (left + right). Walked with a stack
-    (numba's cache does not keep recursive functions).
-    """
-    cap = n // 32 + 2  # blocks of a sum over 128 terms have at least 57
-    starts = np.empty(cap, np.int64)
-    sizes = np.empty(cap, np.int64)
-    program = np.empty(2 * cap, np.int64)
-    part_start = np.empty(64, np.int64)
-    part_size = np.empty(64, np.int64)
-    stage = np.zeros(64, np.int64)
-    depth, blocks, steps = 0, 0, 0
-    part_start[0], part_size[0] = 0, n
-    while depth >= 0:
-        size = part_size[depth]
-        half = size // 2
-        half -= half % 8
-        if size <= 128:
-            starts[blocks], sizes[blocks] = part_start[depth], size
-            program[steps] = blocks
-            blocks += 1
-            steps += 1
-            depth -= 1
-        elif stage[depth] < 2:  # visit the left part, then the right part
-            child = depth + 1
-            part_start[child] = part_start[depth] + (0 if stage[depth] == 0 else half)
-            part_size[child] = half if stage[depth] == 0 else size - half
-            stage[child] = 0
-            stage[depth] += 1
-            depth = child
-        else:  # both parts summed: left + right
-            program[steps] = -1
-            steps += 1
-            depth -= 1
-    return starts[:blocks], sizes[:blocks], program[:steps]
-
-
-@njit(cache=True)
-def _tree_sum(sums, program):  # pragma: no cover
-    """The blocks' `sums` added up as :func:`_plan`'s `program` says."""
-    stack = np.empty(64)
-    top = 0
-    for step in program:
-        if step >= 0:
-            stack[top] = sums[step]
-            top += 1
-        else:
-            top -= 1
-            stack[top - 1] = stack[top - 1] + stack[top]
-    return stack[0]
-
-
-@njit(cache=True)
-def _pairwise(values, kind, centre):  # pragma: no cover
-    """Sum of all terms of `values` (see :func:`_term`) in numpy's order: ``np.sum``'s."""
-    starts, sizes, program = _plan(values.shape[0])
-    sums = np.empty(starts.shape[0])
-    for k in range(starts.shape[0]):
-        sums[k] = _block(values, starts[k], sizes[k], kind, centre, -1)
-    return _tree_sum(sums, program)
-
-
-@njit(cache=True)
-def _stream_start(n):  # pragma: no cover
-    """The state of a streaming pass over `n` candles (see :func:`_stream_candle`)."""
-    returns = _plan(n - 1)
-    candles = _plan(n)
-    curves = np.zeros((2, 5))
-    marks = np.zeros((2, 5), np.int64)
-    ring = np.empty((4, RING))
-    sums = np.empty((8, max(returns[0].shape[0], candles[0].shape[0])))
-    counts = np.zeros(3, np.int64)  # blocks of returns done, blocks of candles done, exposed
-    return returns, candles, curves, marks, ring, sums, counts
-
-
-@njit(cache=True, inline="always")
-def _track(curves, marks, ring, c, t, value):  # pragma: no cover
-    """Curve `c`'s value at candle `t`: its return into the ring, its high and deepest fall.
-
-    The fall's peak is the last candle at the high it started from, its recovery the first
-    candle after the trough back at that high, as :func:`.metrics.max_drawdown` has them.
-    """
-    state, mark = curves[c], marks[c]
-    if t > 0:
-        r = value / state[_PREV] - 1.0
-        ring[c, (t - 1) & _MASK] = r
-        state[_LARGEST] = max(state[_LARGEST], abs(r))
-    else:
-        state[_HIGH] = value
-    state[_PREV] = value
-    if value >= state[_HIGH]:
-        state[_HIGH] = value
-        mark[_TOP_AT] = t
-    else:
-        fall = value / state[_HIGH] - 1.0
-        if fall < state[_DEPTH]:
-            state[_DEPTH] = fall
-            state[_LEVEL] = state[_HIGH]
-            mark[_TROUGH] = t
-            mark[_PEAK] = mark[_TOP_AT]
-            mark[_SEARCHING] = 1
-            return
-    if mark[_SEARCHING] and value >= state[_LEVEL]:
-        mark[_RECOVERY] = t
-        mark[_SEARCHING] = 0
-
-
-@njit(cache=True, inline="always")
-def _stream_candle(t, value, bench_value, exposure, fee, atol, state):  # pragma: no cover
-    """Feed candle `t` (both curves' values, the exposure held, the fee) to a first pass.
-
-    Each sum is kept as numpy's pairwise sum over the whole curve would add it: a block's
-    terms are summed from the ring once the block's last candle is in.
-    """
-    returns, candles, curves, marks, ring, sums, counts = state
-    _track(curves, marks, ring, 0, t, value)
-    _track(curves, marks, ring, 1, t, bench_value)
-    ring[_EXPOSURE, t & _MASK] = exposure
-    ring[_FEES, t & _MASK] = fee
-    if abs(exposure) > atol:
-        counts[2] += 1
-    k = counts[0]
-    if k < returns[0].shape[0] and t == returns[0][k] + returns[1][k]:
-        lo, size = returns[0][k], returns[1][k]
-        sums[_MEAN, k] = _block(ring[_RETURNS], lo, size, 0, 0.0, _MASK)
-        sums[_DOWN, k] = _block(ring[_RETURNS], lo, size, 2, 0.0, _MASK)
-        sums[_BENCH_MEAN, k] = _block(ring[_BENCH_RETURNS], lo, size, 0, 0.0, _MASK)
-        sums[_BENCH_DOWN, k] = _block(ring[_BENCH_RETURNS], lo, size, 2, 0.0, _MASK)
-        counts[0] = k + 1
-    k = counts[1]
-    if k < candles[0].shape[0] and t == candles[0][k] + candles[1][k] - 1:
-        lo, size = candles[0][k], candles[1][k]
-        sums[_TRADED, k] = _block(ring[_EXPOSURE], lo, size, 3, 0.0, _MASK)
-        sums[_PAID, k] = _block(ring[_FEES], lo, size, 0, 0.0, _MASK)
-        counts[1] = k + 1
-
-
-@njit(cache=True, inline="always")
-def _stream_squares(t, value, bench_value, means, state):  # pragma: no cover
-    """Feed candle `t` to the second pass: the returns' squared distances from their means."""
-    returns, _, curves, _, ring, sums, counts = state
-    if t == 0:
-        counts[0] = 0
-    else:
-        ring[0, (t - 1) & _MASK] = value / curves[0, _PREV] - 1.0
-        ring[1, (t - 1) & _MASK] = bench_value / curves[1, _PREV] - 1.0
-    curves[0, _PREV] = value
-    curves[1, _PREV] = bench_value
-    k = counts[0]
-    if k < returns[0].shape[0] and t == returns[0][k] + returns[1][k]:
-        lo, size = returns[0][k], returns[1][k]
-        sums[_SQUARES, k] = _block(ring[_RETURNS], lo, size, 1, means[0], _MASK)
-        sums[_BENCH_SQUARES, k] = _block(ring[_BENCH_RETURNS], lo, size, 1, means[1], _MASK)
-        counts[0] = k + 1
-
-
-@njit(cache=True)
-def _means(state):  # pragma: no cover
-    """Both curves' mean return after the first pass."""
-    returns, sums = state[0], state[5]
-    bars = returns[0][-1] + returns[1][-1]  # the returns summed
-    means = np.empty(2)
-    means[0] = _tree_sum(sums[_MEAN], returns[2]) / bars
-    means[1] = _tree_sum(sums[_BENCH_MEAN], returns[2]) / bars
-    return means
-
-
-@njit(cache=True)
-def _stream_numbers(state, means):  # pragma: no cover
-    """What the table needs, after both passes: see :func:`_column` and :func:`_table`.
-
-    Returns a (2, 6) float array, one row per curve (strategy, buy-and-hold): mean return,
-    sum of squared distances from it, sum of squared downside returns, largest |return|,
-    high, deepest fall, and a (2, 3) int array: the fall's peak, trough and recovery (-1
-    none); then the candles exposed, the summed |change of exposure| and the fees.
-    """
-    returns, candles, curves, marks, _, sums, counts = state
-    numbers = np.empty((2, 6))
-    when = np.empty((2, 3), np.int64)
-    rows = ((_DOWN, _SQUARES), (_BENCH_DOWN, _BENCH_SQUARES))
-    for c in range(2):
-        numbers[c, 0] = means[c]
-        numbers[c, 1] = _tree_sum(sums[rows[c][1]], returns[2])
-        numbers[c, 2] = _tree_sum(sums[rows[c][0]], returns[2])
-        numbers[c, 3] = curves[c, _LARGEST]
-        numbers[c, 4] = curves[c, _HIGH]
-        numbers[c, 5] = curves[c, _DEPTH]
-        when[c, 0] = marks[c, _PEAK]
-        when[c, 1] = marks[c, _TROUGH]
-        when[c, 2] = marks[c, _RECOVERY] if curves[c, _DEPTH] < 0.0 and \
-            not marks[c, _SEARCHING] else -1
-    return (numbers, when, counts[2], _tree_sum(sums[_TRADED], candles[2]),
-            _tree_sum(sums[_PAID], candles[2]))
-
-
-@njit(cache=True)
-def _stored_numbers(values, bench_values, exposure, fees, atol):  # pragma: no cover
-    """:func:`_stream_numbers` of stored curves: two passes over the arrays."""
-    state = _stream_start(values.shape[0])
-    for t in range(values.shape[0]):
-        _stream_candle(t, values[t], bench_values[t], exposure[t], fees[t], atol, state)
-    means = _means(state)
-    for t in range(values.shape[0]):
-        _stream_squares(t, values[t], bench_values[t], means, state)
-    return _stream_numbers(state, means)
-
-
 @njit(cache=True)
 def _spacing_range(stamps):  # pragma: no cover
     """Smallest and largest gap between consecutive times (int64 ns)."""
@@ -357,7 +84,7 @@ def _spacing_range(stamps):  # pragma: no cover
 def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,
             numbers: np.ndarray, when: np.ndarray, *, exposed_share: float, turnover: float,
             trade_returns: np.ndarray, fees_paid: float) -> list:
-    """One column of the table from a curve's numbers (a row of :func:`_stream_numbers`)."""
+    """One column of the table from a curve's `numbers` and `when` (:func:`_passes`)."""
     mean, squares, downside_squares, largest_return, high, depth = numbers
     peak, trough, recovery = (int(i) for i in when)
     bars = len(index) - 1
@@ -409,20 +136,17 @@ def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,
     ]
 
 
-def _table(index: pd.DatetimeIndex, timeframe: str, ends: np.ndarray, numbers, *,
+def _table(index: pd.DatetimeIndex, timeframe: str, passes: tuple, *,
            trade_returns: np.ndarray, benchmark_fees: float) -> pd.DataFrame:
-    """The table from :func:`_stream_numbers`' `numbers` and the curves' `ends`.
-
-    `ends` holds each curve's first and last value (row 0 the strategy's, 1 buy-and-hold's).
-    """
+    """The table from what :func:`.streaming._passes` found (`passes`)."""
     ppy = periods_per_year(timeframe)
-    curve, when, exposed, traded, paid = numbers
+    numbers, when, ends, exposed, traded, paid = passes[:6]
     bars = len(index) - 1
-    strategy = _column(index, ppy, ends[0, 0], ends[0, 1], curve[0], when[0],
+    strategy = _column(index, ppy, ends[0, 0], ends[0, 1], numbers[0], when[0],
                        exposed_share=exposed / len(index), turnover=traded * ppy / bars,
                        trade_returns=trade_returns, fees_paid=paid)
     benchmark_total = ends[1, 1] / ends[1, 0] - 1.0
-    buy_and_hold = _column(index, ppy, ends[1, 0], ends[1, 1], curve[1], when[1],
+    buy_and_hold = _column(index, ppy, ends[1, 0], ends[1, 1], numbers[1], when[1],
                            exposed_share=1.0, turnover=1.0 * ppy / bars,
                            trade_returns=np.array([benchmark_total]), fees_paid=benchmark_fees)
     return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
@@ -539,8 +263,9 @@ def stats_table(
                 f"{first:g}. Begin the curve with the starting cash, before the first trade")
     bench_fees = _check_rate(benchmark_fees, "benchmark_fees")
     _check_spacing(index, timeframe)
-    numbers = _stored_numbers(values, benchmark_values, exposure_values,
-                              fee_values.to_numpy(dtype="float64"), _EXPOSURE_ATOL)
-    ends = np.array([[values[0], values[-1]], [benchmark_values[0], benchmark_values[-1]]])
-    return _table(index, timeframe, ends, numbers, trade_returns=trade_returns,
+    none, no_trades = np.empty(0), np.empty(0, np.int64)  # stored curves: no simulation
+    passes = _passes(values, benchmark_values, exposure_values,
+                     fee_values.to_numpy(dtype="float64"), none, none, none, 0.0, True, cash,
+                     _EXPOSURE_ATOL, no_trades, no_trades, none, none)
+    return _table(index, timeframe, passes, trade_returns=trade_returns,
                   benchmark_fees=bench_fees)

@@ -13,7 +13,8 @@ import pytest
 import backtests
 from backtests.engine import metrics
 from backtests.engine.kernel import simulate, simulate_with_benchmark
-from backtests.engine.stats import _pairwise, stats_table
+from backtests.engine.stats import stats_table
+from backtests.engine.streaming import _pairwise
 from signals import DataContractError
 from signals.score.align import align_to_bars
 
