@@ -2,8 +2,9 @@
 
 ``python benchmarks/profile_run.py [candles]`` (default 1,000,000) prints the median of 9
 interleaved rounds of the whole ``backtests.run`` and of each step it takes, on the
-synthetic candles of ``bench_backtest.py`` (threshold:70, 15 bp): checking the candles,
-aligning the score, the rule, the simulation kernel, the trades, the stats table.
+synthetic candles of ``bench_backtest.py`` (threshold:70, 15 bp): checking the scores and
+the candles, aligning the score, the rule, the simulation with its stats and trades; then
+what reading a result's per-candle frames costs (they are made when first read).
 """
 
 from __future__ import annotations
@@ -21,35 +22,38 @@ def main() -> None:
 
     import backtests
     from backtests.engine.kernel import check_candles, simulate_with_benchmark
-    from backtests.engine.result import extract_trades
+    from backtests.engine.onepass import backtest_numbers
     from backtests.engine.rules import parse_rule
-    from backtests.engine.stats import stats_table
-    from signals.score.align import align_to_bars
+    from backtests.engine.run import check_scores
+    from signals.score.align import align_to_bars, column_at_bars
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     prices, scores = synthetic(n, seed=3)
     rule = parse_rule("threshold:70")
-    frame = scores.rename("score").to_frame()
-    aligned = align_to_bars(frame, prices, "1h")
-    target = rule.exposure(aligned)
+    score = column_at_bars(scores, prices, "1h")
+    target = rule.exposure_of(score)
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
-    curves, held, fees, hold_fees = simulate_with_benchmark(o, c, target, fee_bps=15,
-                                                            slippage_bps=0)
-    trades = extract_trades(prices, target, fees, "open")
-    equity = pd.DataFrame(curves.T, index=prices.index, columns=["strategy", "buy_and_hold"])
-    exposure, fee_series = pd.Series(held, index=prices.index), pd.Series(fees, prices.index)
+
+    def whole(read_frames: bool = False):
+        result = backtests.run(prices, scores, fee_bps=15, slippage_bps=0, timeframe="1h")
+        if read_frames:
+            return result.equity, result.aligned
+        return result
+
     steps = {
-        "backtests.run (whole)": lambda: backtests.run(prices, scores, fee_bps=15,
-                                                       slippage_bps=0, timeframe="1h"),
-        "check candles": lambda: check_candles(prices),
-        "align the score": lambda: align_to_bars(frame, prices, "1h"),
-        "rule": lambda: rule.exposure(aligned),
-        "simulation kernel (strategy and buy-and-hold)": lambda: simulate_with_benchmark(
+        "backtests.run (whole: stats and trades)": whole,
+        "check the scores": lambda: check_scores(scores),
+        "check the candles": lambda: check_candles(prices),
+        "align the score (column_at_bars)": lambda: column_at_bars(scores, prices, "1h"),
+        "rule": lambda: rule.exposure_of(score),
+        "simulation, stats and trades (two streaming passes)": lambda: backtest_numbers(
+            prices, target, timeframe="1h", fee_bps=15, slippage_bps=0, execution="open",
+            initial_cash=10_000.0),
+        "later, if read: the curves (result.equity)": lambda: simulate_with_benchmark(
             o, c, target, fee_bps=15, slippage_bps=0),
-        "trades": lambda: extract_trades(prices, target, fees, "open"),
-        "stats table": lambda: stats_table(
-            equity["strategy"], equity["buy_and_hold"], exposure=exposure, trades=trades,
-            fees=fee_series, timeframe="1h", initial_cash=10_000.0, benchmark_fees=hold_fees),
+        "later, if read: the aligned frame (result.aligned)": lambda: align_to_bars(
+            scores, prices, "1h"),
+        "backtests.run, then reading .equity and .aligned": lambda: whole(read_frames=True),
     }
     versions = {"numpy": np.__version__, "pandas": pd.__version__, "numba": numba.__version__}
     print(f"machine: {machine(**versions)}\n")

@@ -107,34 +107,50 @@ def simulate(
                      execution == "open", float(initial_cash))
 
 
+@njit(cache=True, inline="always")
+def _begin(initial_cash):  # pragma: no cover
+    """The account before the first candle (see :func:`_step`).
+
+    The strategy's cash, units and exposure wanted, then buy-and-hold's cash, units and
+    the fee it paid.
+    """
+    return initial_cash, 0.0, 0.0, initial_cash, 0.0, 0.0
+
+
+@njit(cache=True, inline="always")
+def _step(t, open_, close, target, cost_rate, at_open, account):  # pragma: no cover
+    """Candle `t` of the strategy and of buy-and-hold, from `account` (:func:`_begin`).
+
+    Returns the account after the candle, the strategy's value at its close, buy-and-hold's,
+    the strategy's exposure then (after drift) and the fee it paid on the candle. The one
+    step behind :func:`simulate_with_benchmark` and ``backtests.run``'s streaming passes,
+    so both see the same numbers.
+    """
+    cash, units, current, hold_cash, hold_units, hold_fee = account
+    fee = 0.0
+    if t > 0:
+        price = open_[t] if at_open else close[t]
+        wanted = target[t - 1]
+        if wanted != current:
+            cash, units, fee = trade(cash, units, price, wanted, cost_rate)
+            current = wanted
+        if t == 1:
+            hold_cash, hold_units, hold_fee = trade(hold_cash, hold_units, price, 1.0,
+                                                    cost_rate)
+    value = cash + units * close[t]
+    held = units * close[t] / value if value != 0.0 else 0.0
+    return ((cash, units, current, hold_cash, hold_units, hold_fee), value,
+            hold_cash + hold_units * close[t], held, fee)
+
+
 @njit(cache=True)
-def _simulate_with_benchmark(open_, close, target, cost_rate, at_open,
-                             initial_cash):  # pragma: no cover
-    n = close.shape[0]
-    equity = np.empty((2, n))  # row 0 the strategy, row 1 buy-and-hold: a frame's block
-    held = np.empty(n)
-    fees = np.zeros(n)
-    cash = initial_cash
-    units = 0.0
-    current = 0.0
-    hold_cash = initial_cash
-    hold_units = 0.0
-    hold_fee = 0.0
-    for t in range(n):
-        if t > 0:
-            price = open_[t] if at_open else close[t]
-            wanted = target[t - 1]
-            if wanted != current:
-                cash, units, fees[t] = trade(cash, units, price, wanted, cost_rate)
-                current = wanted
-            if t == 1:
-                hold_cash, hold_units, hold_fee = trade(hold_cash, hold_units, price, 1.0,
-                                                        cost_rate)
-        value = cash + units * close[t]
-        equity[0, t] = value
-        equity[1, t] = hold_cash + hold_units * close[t]
-        held[t] = units * close[t] / value if value != 0.0 else 0.0
-    return equity, held, fees, hold_fee
+def _simulate_with_benchmark(open_, close, target, cost_rate, at_open, initial_cash,
+                             equity, held, fees):  # pragma: no cover
+    account = _begin(initial_cash)
+    for t in range(close.shape[0]):
+        account, equity[0, t], equity[1, t], held[t], fees[t] = _step(
+            t, open_, close, target, cost_rate, at_open, account)
+    return account[5]
 
 
 def _cost_rate(execution: str, fee_bps: float, slippage_bps: float) -> float:
@@ -178,10 +194,16 @@ def simulate_with_benchmark(
         What buy-and-hold's one buy cost, USD.
     """
     cost_rate = _cost_rate(execution, fee_bps, slippage_bps)
-    return _simulate_with_benchmark(np.ascontiguousarray(open_, dtype=np.float64),
-                                    np.ascontiguousarray(close, dtype=np.float64),
-                                    np.ascontiguousarray(target, dtype=np.float64), cost_rate,
-                                    execution == "open", float(initial_cash))
+    n = len(close)
+    # allocated here, not in the compiled loop: numpy asks the system for huge pages, so
+    # a million candles' curves take far fewer page faults
+    equity, held, fees = np.empty((2, n)), np.empty(n), np.empty(n)
+    hold_fee = _simulate_with_benchmark(np.ascontiguousarray(open_, dtype=np.float64),
+                                        np.ascontiguousarray(close, dtype=np.float64),
+                                        np.ascontiguousarray(target, dtype=np.float64),
+                                        cost_rate, execution == "open", float(initial_cash),
+                                        equity, held, fees)
+    return equity, held, fees, hold_fee
 
 
 def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:

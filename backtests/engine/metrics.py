@@ -255,15 +255,20 @@ def annualized_return(equity: pd.Series, periods_per_year: float) -> float:
     Counting bars, not calendar time, makes the result independent of missing candles'
     timestamps: a daily curve growing 0.1% a bar has ``1.001 ** 365 - 1``.
     """
-    return _cagr(_check_equity(equity), _check_ppy(periods_per_year))
+    return _curve_cagr(_check_equity(equity), _check_ppy(periods_per_year))
 
 
-def _cagr(values: np.ndarray, ppy: float) -> float:
-    if values.size < 2:
+def _cagr(first: float, last: float, bars: int, ppy: float) -> float:
+    """Growth per year of a curve going from `first` to `last` over `bars` bars."""
+    if bars < 1:
         return math.nan
     with np.errstate(over="ignore"):
-        growth = np.float64(values[-1] / values[0]) ** (ppy / (values.size - 1))
+        growth = np.float64(last / first) ** (ppy / bars)
     return float(growth - 1.0)
+
+
+def _curve_cagr(values: np.ndarray, ppy: float) -> float:
+    return _cagr(values[0], values[-1], values.size - 1, ppy) if values.size else math.nan
 
 
 def annualized_volatility(returns, periods_per_year: float) -> float:
@@ -438,7 +443,7 @@ def calmar_ratio(equity: pd.Series, periods_per_year: float) -> float:
         `periods_per_year` is not a positive number.
     """
     values = _check_equity(equity)
-    return _calmar(_cagr(values, _check_ppy(periods_per_year)),
+    return _calmar(_curve_cagr(values, _check_ppy(periods_per_year)),
                    _drawdown(values, equity.index).depth)
 
 

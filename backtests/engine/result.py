@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
-__all__ = ["BacktestResult", "MultiBacktestResult", "extract_trades"]
-
-
-@njit(cache=True)
-def _stretches(target, fees):  # pragma: no cover
-    """Start and stop candles of each stretch with a position, and fees paid before each.
-
-    The position in force on candle ``t`` is ``target[t - 1]`` (none on the first). Fees
-    are summed in time order as ``np.cumsum`` does, so the totals match it exactly.
-    """
-    n = target.shape[0]
-    count = 0
-    active = False
-    for t in range(n):
-        now = t > 0 and target[t - 1] != 0.0
-        if now and not active:
-            count += 1
-        active = now
-    starts = np.empty(count, np.int64)
-    stops = np.empty(count, np.int64)
-    paid_before_start = np.empty(count)
-    paid_through_last = np.empty(count)
-    k = -1
-    active = False
-    paid = 0.0  # fees of the candles before t
-    for t in range(n):
-        now = t > 0 and target[t - 1] != 0.0
-        if now and not active:
-            k += 1
-            starts[k] = t
-            paid_before_start[k] = paid
-        paid += fees[t]
-        if active and not now:
-            stops[k] = t
-            paid_through_last[k] = paid  # the exit candle's fee included
-        active = now
-    if active:
-        stops[k] = n
-        paid_through_last[k] = paid
-    return starts, stops, paid_before_start, paid_through_last
+__all__ = ["BacktestResult", "MultiBacktestResult", "trades_frame"]
 
 
-def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
-                   execution: str) -> pd.DataFrame:
+def trades_frame(prices: pd.DataFrame, target: np.ndarray, starts: np.ndarray,
+                 stops: np.ndarray, paid_before: np.ndarray, paid_through: np.ndarray, *,
+                 execution: str) -> pd.DataFrame:
     """Round trips: each stretch of candles with a non-zero position.
 
     Changes of size within a stretch (a linear rule moving from 70% to 50%) stay inside
@@ -63,8 +26,11 @@ def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
         The candles simulated.
     target : np.ndarray
         Exposure decided at each close (filled on the next candle).
-    fees : np.ndarray
-        Costs paid per candle, USD.
+    starts, stops : np.ndarray
+        Each stretch's first candle and the candle after its last (``len(prices)`` while
+        open), int64.
+    paid_before, paid_through : np.ndarray
+        Fees paid before each stretch and through its exit candle, USD.
     execution : {"open", "close"}
         Where fills happen on the next candle.
 
@@ -76,9 +42,6 @@ def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
         ``exposure`` (at entry), ``return`` (price return of the position as a fraction,
         sign-adjusted for shorts, before costs), ``fees`` (USD over the trade), ``candles``.
     """
-    target = np.ascontiguousarray(target, dtype=np.float64)
-    starts, stops, paid_before, paid_through = _stretches(
-        target, np.ascontiguousarray(fees, dtype=np.float64))
     n = len(prices)
     fill = prices["open" if execution == "open" else "close"].to_numpy(dtype="float64")
     still_open = stops >= n
@@ -96,9 +59,13 @@ def extract_trades(prices: pd.DataFrame, target: np.ndarray, fees: np.ndarray,
     })
 
 
-@dataclass
+@dataclass(eq=False)
 class BacktestResult:
     """One asset's backtest.
+
+    The per-candle frames (``equity``, ``exposure``, ``fees``, ``aligned``) are made when
+    first read: at a million candles they cost more than the backtest, and the stats
+    and trades do not need them.
 
     Attributes
     ----------
@@ -114,7 +81,7 @@ class BacktestResult:
     fees : pd.Series
         Costs paid per candle, USD.
     trades : pd.DataFrame
-        Round trips (see :func:`extract_trades`).
+        Round trips (see :func:`trades_frame`).
     stats : pd.DataFrame
         The stats table (``backtests.engine.stats.STATS_KEYS``), strategy beside buy-and-hold.
     aligned : pd.DataFrame
@@ -125,14 +92,38 @@ class BacktestResult:
 
     symbol: str
     timeframe: str
-    equity: pd.DataFrame
-    exposure: pd.Series
     target: pd.Series
-    fees: pd.Series
     trades: pd.DataFrame
     stats: pd.DataFrame
-    aligned: pd.DataFrame
-    settings: dict = field(default_factory=dict)
+    settings: dict
+    make_curves: Callable[[], tuple[pd.DataFrame, pd.Series, pd.Series]] = field(repr=False)
+    """Makes ``equity``, ``exposure`` and ``fees`` (the simulation, run again)."""
+    make_aligned: Callable[[], pd.DataFrame] = field(repr=False)
+    """Makes ``aligned``."""
+
+    @cached_property
+    def _curves(self) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+        return self.make_curves()
+
+    @property
+    def equity(self) -> pd.DataFrame:
+        """Both account values at each close, USD (made when first read)."""
+        return self._curves[0]
+
+    @property
+    def exposure(self) -> pd.Series:
+        """Fraction of equity held at each close (made when first read)."""
+        return self._curves[1]
+
+    @property
+    def fees(self) -> pd.Series:
+        """Costs paid per candle, USD (made when first read)."""
+        return self._curves[2]
+
+    @cached_property
+    def aligned(self) -> pd.DataFrame:
+        """The score each candle saw at its close (made when first read)."""
+        return self.make_aligned()
 
     def __repr__(self) -> str:
         s = self.stats["strategy"]

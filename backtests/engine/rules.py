@@ -108,7 +108,11 @@ class Threshold:
 
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned score."""
-        score = smooth(aligned["score"].to_numpy(dtype="float64"), self.smoothing)
+        return self.exposure_of(aligned["score"].to_numpy(dtype="float64"))
+
+    def exposure_of(self, score: np.ndarray) -> np.ndarray:
+        """Target exposure per candle from the score it saw (float64, NaN: none)."""
+        score = smooth(score, self.smoothing)
         low = self.exit_above if self.reenter_below is None else self.reenter_below
         return _hysteresis(score, float(self.exit_above), float(low), float(self.risk_on),
                            float(self.risk_off))
@@ -148,7 +152,11 @@ class Linear:
 
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned score."""
-        score = smooth(aligned["score"].to_numpy(dtype="float64"), self.smoothing)
+        return self.exposure_of(aligned["score"].to_numpy(dtype="float64"))
+
+    def exposure_of(self, score: np.ndarray) -> np.ndarray:
+        """Target exposure per candle from the score it saw (float64, NaN: none)."""
+        score = smooth(score, self.smoothing)
         share = np.clip((self.zero_above - score) / (self.zero_above - self.full_below), 0, 1)
         exposure = self.min_exposure + share * (self.max_exposure - self.min_exposure)
         return _hold_missing(exposure, self.max_exposure)
@@ -182,9 +190,13 @@ class ByRegime:
 
     def exposure(self, aligned: pd.DataFrame) -> np.ndarray:
         """Target exposure per candle from its aligned regime."""
+        return self.exposure_of(aligned["score"].to_numpy(dtype="float64"))
+
+    def exposure_of(self, score: np.ndarray) -> np.ndarray:
+        """Target exposure per candle from the score it saw (float64, NaN: none)."""
         from signals.score.composite import regime_of
 
-        regime = regime_of(aligned["score"]).astype(object)
+        regime = regime_of(pd.Series(score)).astype(object)
         values = regime.map(lambda r: self.exposures.get(r, 1.0) if isinstance(r, str)
                             else np.nan)
         return _hold_missing(values.to_numpy(dtype="float64"), 1.0)

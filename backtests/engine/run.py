@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from backtests.engine.kernel import check_candles, simulate_with_benchmark
-from backtests.engine.result import BacktestResult, MultiBacktestResult, extract_trades
-from backtests.engine.rules import parse_rule
+from backtests.engine.result import BacktestResult, MultiBacktestResult
+from backtests.engine.rules import Custom, parse_rule
 from signals.defaults import DEFAULTS
 from signals.errors import ConfigError, DataContractError
 from signals.times import to_utc
@@ -48,9 +49,12 @@ def check_scores(scores) -> pd.DataFrame:
         No score at all (every rule would hold buy-and-hold), scores on a 0-1 scale, or
         scores outside 0-100.
     """
-    frame = _scores_frame(scores)
-    values = pd.to_numeric(frame["score"], errors="coerce").to_numpy("float64")
-    finite = values[np.isfinite(values)]
+    frame = _scores_frame(scores).copy(deep=False)  # a snapshot, as for the candles
+    column = frame["score"]
+    values = column.to_numpy("float64") if pd.api.types.is_float_dtype(column) else \
+        pd.to_numeric(column, errors="coerce").to_numpy("float64")
+    usable = np.isfinite(values)
+    finite = values if usable.all() else values[usable]
     if not len(finite):
         raise DataContractError(
             f"scores has no value ({len(values)} rows, all NaN): the backtest would be "
@@ -78,13 +82,20 @@ def _window(prices: pd.DataFrame, start, end) -> pd.DataFrame:
 
 def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, execution,
              initial_cash, allow_short, max_age, start, end) -> BacktestResult:
-    from backtests.engine.stats import stats_table
-    from signals.score.align import align_to_bars
+    from backtests.engine.onepass import backtest_numbers
+    from signals.score.align import align_to_bars, column_at_bars
 
-    prices = check_candles(_window(prices, start, end), symbol)
+    # a snapshot (copy-on-write: nothing is copied unless the caller changes the candles),
+    # since the result makes its curves from it later
+    prices = check_candles(_window(prices, start, end), symbol).copy(deep=False)
     timeframe = timeframe or prices.attrs.get("timeframe") or infer_timeframe(prices.index)
-    aligned = align_to_bars(_scores_frame(scores), prices, timeframe, max_age=max_age)
-    target = rule.exposure(aligned)
+    make_aligned = partial(align_to_bars, scores, prices, timeframe, max_age=max_age)
+    if isinstance(rule, Custom):  # the user's function may read every aligned column
+        aligned = make_aligned()
+        target = rule.exposure(aligned)
+        make_aligned = partial(aligned.copy, deep=False)
+    else:  # the score alone: the frame is made if the result's `aligned` is read
+        target = rule.exposure_of(column_at_bars(scores, prices, timeframe, max_age=max_age))
     lowest, highest = float(np.min(target)), float(np.max(target))  # rules give no NaN
     if not allow_short and lowest < 0:
         raise ConfigError("the rule asks for a short position; pass allow_short=True "
@@ -94,24 +105,27 @@ def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, 
                           "backtest leverage")
     costs = {"fee_bps": fee_bps, "slippage_bps": slippage_bps, "execution": execution,
              "initial_cash": initial_cash}
-    open_, close = prices["open"].to_numpy(), prices["close"].to_numpy()
-    curves, held, fees, hold_fees = simulate_with_benchmark(open_, close, target, **costs)
+    stats, trades = backtest_numbers(prices, target, timeframe=timeframe, **costs)
     index = prices.index
-    # the arrays become the frames' blocks as they are: no copies of a million rows
-    equity_frame = pd.DataFrame(curves.T, index=index, columns=["strategy", "buy_and_hold"],
-                                copy=False)
-    exposure = pd.Series(held, index=index, name="exposure", copy=False)
-    fee_series = pd.Series(fees, index=index, name="fees", copy=False)
-    trades = extract_trades(prices, target, fees, execution)
-    stats = stats_table(equity_frame["strategy"], equity_frame["buy_and_hold"],
-                        exposure=exposure, trades=trades, fees=fee_series, timeframe=timeframe,
-                        initial_cash=initial_cash, benchmark_fees=hold_fees)
     settings = {"rule": str(rule), "timeframe": timeframe, **costs, "allow_short": allow_short,
                 "start": index[0], "end": index[-1]}
-    return BacktestResult(symbol, timeframe, equity_frame, exposure,
-                          pd.Series(target, index=index, name="target", copy=False),
-                          fee_series, trades,
-                          stats, aligned, settings)
+    return BacktestResult(symbol, timeframe,
+                          pd.Series(target, index=index, name="target", copy=False), trades,
+                          stats, settings, partial(_curves, prices, target, costs),
+                          make_aligned)
+
+
+def _curves(prices: pd.DataFrame, target: np.ndarray,
+            costs: dict) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """A backtest's equity (strategy and buy-and-hold), exposure and fees at each candle."""
+    curves, held, fees, _ = simulate_with_benchmark(prices["open"].to_numpy(),
+                                                    prices["close"].to_numpy(), target, **costs)
+    index = prices.index
+    # the arrays become the frames' blocks as they are: no copies of a million rows
+    return (pd.DataFrame(curves.T, index=index, columns=["strategy", "buy_and_hold"],
+                         copy=False),
+            pd.Series(held, index=index, name="exposure", copy=False),
+            pd.Series(fees, index=index, name="fees", copy=False))
 
 
 def _combine(results: dict[str, BacktestResult], initial_cash: float) -> MultiBacktestResult:

@@ -24,6 +24,7 @@ from backtests.engine.metrics import (
     _check_rate,
     periods_per_year,
 )
+from backtests.engine.streaming import _passes
 from signals.errors import ConfigError, DataContractError
 from signals.times import timeframe_to_timedelta
 
@@ -68,139 +69,6 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
     return returns[~np.isnan(returns)]
 
 
-@njit(cache=True, inline="always")
-def _term(values, i, kind, centre):  # pragma: no cover
-    """Element `i` of the series summed: per-bar returns and what the metrics square."""
-    if kind == 3:  # |change of exposure|, starting flat
-        return abs(values[i] - (values[i - 1] if i > 0 else 0.0))
-    r = values[i + 1] / values[i] - 1.0
-    if kind == 0:
-        return r
-    if kind == 1:
-        return (r - centre) * (r - centre)
-    return min(r, 0.0) * min(r, 0.0)
-
-
-@njit(cache=True, inline="always")
-def _block(values, lo, n, kind, centre):  # pragma: no cover
-    """Sum of up to 128 terms as numpy adds them: eight running sums, then the rest."""
-    if n < 8:
-        total = 0.0
-        for i in range(lo, lo + n):
-            total += _term(values, i, kind, centre)
-        return total
-    r0 = _term(values, lo, kind, centre)
-    r1 = _term(values, lo + 1, kind, centre)
-    r2 = _term(values, lo + 2, kind, centre)
-    r3 = _term(values, lo + 3, kind, centre)
-    r4 = _term(values, lo + 4, kind, centre)
-    r5 = _term(values, lo + 5, kind, centre)
-    r6 = _term(values, lo + 6, kind, centre)
-    r7 = _term(values, lo + 7, kind, centre)
-    i = 8
-    while i < n - n % 8:
-        r0 += _term(values, lo + i, kind, centre)
-        r1 += _term(values, lo + i + 1, kind, centre)
-        r2 += _term(values, lo + i + 2, kind, centre)
-        r3 += _term(values, lo + i + 3, kind, centre)
-        r4 += _term(values, lo + i + 4, kind, centre)
-        r5 += _term(values, lo + i + 5, kind, centre)
-        r6 += _term(values, lo + i + 6, kind, centre)
-        r7 += _term(values, lo + i + 7, kind, centre)
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += _term(values, lo + i, kind, centre)
-        i += 1
-    return total
-
-
-@njit(cache=True)
-def _pairwise(values, lo, n, kind, centre):  # pragma: no cover
-    """Sum of terms ``lo .. lo + n`` in numpy's pairwise order, so sums equal ``np.sum``'s.
-
-    numpy halves a sum (at a multiple of 8) until a part has at most 128 terms; this walks
-    the same tree with a stack (numba's cache does not keep recursive functions).
-    """
-    if n <= 128:
-        return _block(values, lo, n, kind, centre)
-    starts = np.empty(64, np.int64)
-    sizes = np.empty(64, np.int64)
-    stages = np.zeros(64, np.int64)
-    sums = np.empty(64)
-    depth, done = 0, 0
-    starts[0], sizes[0] = lo, n
-    while depth >= 0:
-        size = sizes[depth]
-        half = size // 2
-        half -= half % 8
-        if size <= 128:
-            sums[done] = _block(values, starts[depth], size, kind, centre)
-            done += 1
-            depth -= 1
-        elif stages[depth] < 2:  # visit the left part, then the right part
-            child = depth + 1
-            starts[child] = starts[depth] + (0 if stages[depth] == 0 else half)
-            sizes[child] = half if stages[depth] == 0 else size - half
-            stages[child] = 0
-            stages[depth] += 1
-            depth = child
-        else:  # both parts summed: left + right
-            done -= 1
-            sums[done - 1] = sums[done - 1] + sums[done]
-            depth -= 1
-    return sums[0]
-
-
-@njit(cache=True)
-def _curve_numbers(values):  # pragma: no cover
-    """One pass over an equity curve: returns' moments, its high and its deepest fall.
-
-    The same arithmetic as :mod:`.metrics` (returns ``v[t+1] / v[t] - 1``, two-pass
-    variance, pairwise sums), without its temporary arrays.
-    """
-    n = values.shape[0]
-    m = n - 1
-    mean = _pairwise(values, 0, m, 0, 0.0) / m
-    squares = _pairwise(values, 0, m, 1, mean)
-    downside = _pairwise(values, 0, m, 2, 0.0)
-    largest_return = 0.0
-    high = values[0]
-    depth = 0.0
-    trough = 0
-    high_at_trough = values[0]
-    for t in range(n):
-        if t < m:
-            largest_return = max(largest_return, abs(values[t + 1] / values[t] - 1.0))
-        v = values[t]
-        high = max(high, v)
-        fall = v / high - 1.0
-        if fall < depth:
-            depth = fall
-            trough = t
-            high_at_trough = high
-    peak = trough  # the last bar at the high the fall started from
-    while peak > 0 and not values[peak] >= high_at_trough:
-        peak -= 1
-    recovery = -1
-    if depth < 0.0:
-        for t in range(trough + 1, n):
-            if values[t] >= values[peak]:
-                recovery = t
-                break
-    return mean, squares, downside, largest_return, high, depth, peak, trough, recovery
-
-
-@njit(cache=True)
-def _exposure_numbers(exposure, atol):  # pragma: no cover
-    """Bars with a position (``|exposure| > atol``) and the summed |change| of exposure."""
-    exposed = 0
-    for value in exposure:
-        if abs(value) > atol:
-            exposed += 1
-    return exposed, _pairwise(exposure, 0, exposure.shape[0], 3, 0.0)
-
-
 @njit(cache=True)
 def _spacing_range(stamps):  # pragma: no cover
     """Smallest and largest gap between consecutive times (int64 ns)."""
@@ -213,24 +81,17 @@ def _spacing_range(stamps):  # pragma: no cover
     return low, high
 
 
-def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
-            exposure: np.ndarray | None, trade_returns: np.ndarray, fees_paid: float) -> list:
-    """One column of the table, from inputs already checked by :func:`stats_table`.
-
-    ``exposure=None`` is a curve always fully exposed (buy-and-hold).
-    """
-    (mean, squares, downside_squares, largest_return, high, depth, peak, trough,
-     recovery) = _curve_numbers(values)
-    bars = values.size - 1
+def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,
+            numbers: np.ndarray, when: np.ndarray, *, exposed_share: float, turnover: float,
+            trade_returns: np.ndarray, fees_paid: float) -> list:
+    """One column of the table from a curve's `numbers` and `when` (:func:`_passes`)."""
+    mean, squares, downside_squares, largest_return, high, depth = numbers
+    peak, trough, recovery = (int(i) for i in when)
+    bars = len(index) - 1
     std = math.sqrt(squares / (bars - 1)) if bars >= 2 else math.nan
     flat = std <= _FLAT_RTOL * largest_return if bars >= 2 else True
     downside = math.sqrt(downside_squares / bars)
-    cagr = _cagr(values, ppy)
-    if exposure is None:
-        exposed_share, turnover = 1.0, 1.0 * ppy / bars
-    else:
-        exposed, traded = _exposure_numbers(exposure, _EXPOSURE_ATOL)
-        exposed_share, turnover = exposed / exposure.size, traded * ppy / bars
+    cagr = _cagr(first, last, bars, ppy)
     if depth < 0.0:
         end = index[recovery] if recovery >= 0 else index[-1]
         drawdown = Drawdown(depth=depth, peak=index[peak], trough=index[trough],
@@ -244,7 +105,7 @@ def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
     def percent(value: float) -> float:
         return float(value) * 100.0
 
-    def when(stamp):
+    def when_(stamp):
         return pd.NaT if stamp is None else stamp
 
     return [
@@ -252,9 +113,9 @@ def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
         index[-1],
         index[-1] - index[0],
         percent(exposed_share),
-        float(values[-1]),
+        float(last),
         float(high),
-        percent(values[-1] / values[0] - 1.0),
+        percent(last / first - 1.0),
         percent(cagr),
         percent(std * math.sqrt(ppy)),
         math.nan if flat else float(mean / std * math.sqrt(ppy)),
@@ -262,9 +123,9 @@ def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
         else float(mean / downside * math.sqrt(ppy)),
         _calmar(cagr, drawdown.depth),
         percent(drawdown.depth),
-        when(drawdown.peak),
-        when(drawdown.trough),
-        when(drawdown.duration),
+        when_(drawdown.peak),
+        when_(drawdown.trough),
+        when_(drawdown.duration),
         turnover,
         n_trades,
         percent(np.mean(trade_returns > 0)) if has_trades else math.nan,
@@ -273,6 +134,49 @@ def _column(values: np.ndarray, index: pd.DatetimeIndex, ppy: float, *,
         percent(np.mean(trade_returns)) if has_trades else math.nan,
         float(fees_paid),
     ]
+
+
+def _table(index: pd.DatetimeIndex, timeframe: str, passes: tuple, *,
+           trade_returns: np.ndarray, benchmark_fees: float) -> pd.DataFrame:
+    """The table from what :func:`.streaming._passes` found (`passes`)."""
+    ppy = periods_per_year(timeframe)
+    numbers, when, ends, exposed, traded, paid = passes[:6]
+    bars = len(index) - 1
+    strategy = _column(index, ppy, ends[0, 0], ends[0, 1], numbers[0], when[0],
+                       exposed_share=exposed / len(index), turnover=traded * ppy / bars,
+                       trade_returns=trade_returns, fees_paid=paid)
+    benchmark_total = ends[1, 1] / ends[1, 0] - 1.0
+    buy_and_hold = _column(index, ppy, ends[1, 0], ends[1, 1], numbers[1], when[1],
+                           exposed_share=1.0, turnover=1.0 * ppy / bars,
+                           trade_returns=np.array([benchmark_total]), fees_paid=benchmark_fees)
+    return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
+                        index=pd.Index(STATS_KEYS), dtype=object)
+
+
+def _check_cash(initial_cash: float) -> float:
+    cash = _check_rate(initial_cash, "initial_cash")
+    if cash <= 0:
+        raise ConfigError(f"initial_cash must be a positive amount in USD; got {initial_cash!r}")
+    return cash
+
+
+def _check_spacing(index: pd.DatetimeIndex, timeframe: str) -> None:
+    """Bars spaced like `timeframe` (median gap within 10%), or a clear error."""
+    bar = timeframe_to_timedelta(timeframe)
+
+    def off(gap) -> bool:  # 10% slack: calendar-month candles ("1M") are 28 to 31 days
+        return abs(gap / bar - 1.0) > 0.1
+
+    # the median gap lies between the smallest and the largest: when both are close to
+    # the timeframe, so is the median, and it need not be computed
+    gaps = _spacing_range(index.asi8) if len(index) >= 3 else None
+    per = pd.Timedelta(1, unit=index.unit)
+    spacing = None if gaps is None or not any(off(int(g) * per) for g in gaps) else \
+        pd.Series(index).diff().median()
+    if spacing is not None and off(spacing):
+        raise DataContractError(f"equity bars are {spacing} apart (median) but timeframe is "
+                                f"{timeframe!r} ({bar}); pass the timeframe of the bars, "
+                                "or annualised figures would be wrong")
 
 
 def stats_table(
@@ -333,7 +237,7 @@ def stats_table(
         `timeframe` is not a ccxt timeframe; `initial_cash` or `benchmark_fees` is not a
         valid number.
     """
-    ppy = periods_per_year(timeframe)
+    periods_per_year(timeframe)  # a bad timeframe is reported first
     values = _check_equity(equity, need_times=True)
     benchmark_values = _check_equity(benchmark_equity, "benchmark_equity", need_times=True)
     index = equity.index
@@ -350,9 +254,7 @@ def stats_table(
                                 "every bar. Use fees.fillna(0.0) for bars without trades")
     trade_returns = _check_trades(trades)
 
-    cash = _check_rate(initial_cash, "initial_cash")
-    if cash <= 0:
-        raise ConfigError(f"initial_cash must be a positive amount in USD; got {initial_cash!r}")
+    cash = _check_cash(initial_cash)
     for argument, curve in (("equity", values), ("benchmark_equity", benchmark_values)):
         first = float(curve[0])
         if not math.isclose(first, cash, rel_tol=1e-9):
@@ -360,26 +262,10 @@ def stats_table(
                 f"{argument} must start at initial_cash={cash:g} USD; its first value is "
                 f"{first:g}. Begin the curve with the starting cash, before the first trade")
     bench_fees = _check_rate(benchmark_fees, "benchmark_fees")
-
-    bar = timeframe_to_timedelta(timeframe)
-
-    def off(gap) -> bool:  # 10% slack: calendar-month candles ("1M") are 28 to 31 days
-        return abs(gap / bar - 1.0) > 0.1
-
-    # the median gap lies between the smallest and the largest: when both are close to
-    # the timeframe, so is the median, and it need not be computed
-    gaps = _spacing_range(index.as_unit("ns").asi8) if len(index) >= 3 else None
-    spacing = None if gaps is None or not any(off(pd.Timedelta(int(g))) for g in gaps) else \
-        pd.Series(index).diff().median()
-    if spacing is not None and off(spacing):
-        raise DataContractError(f"equity bars are {spacing} apart (median) but timeframe is "
-                                f"{timeframe!r} ({bar}); pass the timeframe of the bars, "
-                                "or annualised figures would be wrong")
-
-    benchmark_total = benchmark_values[-1] / benchmark_values[0] - 1.0
-    strategy = _column(values, index, ppy, exposure=exposure_values,
-                       trade_returns=trade_returns, fees_paid=float(fee_values.sum()))
-    buy_and_hold = _column(benchmark_values, index, ppy, exposure=None,
-                           trade_returns=np.array([benchmark_total]), fees_paid=bench_fees)
-    return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
-                        index=pd.Index(STATS_KEYS), dtype=object)
+    _check_spacing(index, timeframe)
+    none, no_trades = np.empty(0), np.empty(0, np.int64)  # stored curves: no simulation
+    passes = _passes(values, benchmark_values, exposure_values,
+                     fee_values.to_numpy(dtype="float64"), none, none, none, 0.0, True, cash,
+                     _EXPOSURE_ATOL, no_trades, no_trades, none, none)
+    return _table(index, timeframe, passes, trade_returns=trade_returns,
+                  benchmark_fees=bench_fees)

@@ -4,6 +4,10 @@ A candle is keyed by its open time, as ccxt and freqtrade do; its close is open 
 timeframe. A decision taken at a candle's close may use only values whose ``available_at``
 is at or before that close (``pandas.merge_asof(direction="backward")`` semantics), and
 only while they are younger than ``max_age``.
+
+:func:`align_to_bars` gives every column and the time of the row used;
+:func:`column_at_bars` gives one column's values alone, for a backtest of a million
+candles that reads nothing else. Both find the rows the same way (:func:`_rows_used`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import pandas as pd
 from signals.errors import DataContractError
 from signals.times import timeframe_to_timedelta
 
-__all__ = ["align_to_bars"]
+__all__ = ["align_to_bars", "column_at_bars"]
+
+_UNITS = ("s", "ms", "us", "ns")  # coarse to fine
 
 
 def _open_times(bars) -> pd.DatetimeIndex:
@@ -32,7 +38,65 @@ def _open_times(bars) -> pd.DatetimeIndex:
     if index.tz is None:
         raise DataContractError("bars' open times must be tz-aware UTC; got tz=None. Use "
                                 "index.tz_localize('UTC')")
-    return index.tz_convert("UTC")
+    return index if str(index.tz) == "UTC" else index.tz_convert("UTC")
+
+
+def _scores_frame(scores) -> pd.DataFrame:
+    frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        raise DataContractError("scores must be a DataFrame or Series indexed by availability "
+                                "time (e.g. signals.risk_off_score())")
+    if frame.index.tz is None:
+        raise DataContractError("scores index must be tz-aware UTC; got tz=None. Use "
+                                "scores.tz_localize('UTC')")
+    if not frame.index.is_monotonic_increasing:
+        raise DataContractError("scores index is not sorted. Use scores.sort_index()")
+    return frame
+
+
+def _ticks(index: pd.DatetimeIndex, unit: str) -> np.ndarray:
+    """`index` as int64 counts of `unit` since the epoch (UTC); no copy when already so."""
+    return index.asi8 if index.unit == unit else index.as_unit(unit).asi8
+
+
+class _Clock:
+    """Candle closes and availability times as int64 counts of one unit, and the limits.
+
+    The unit is the finer of the two indexes' (pandas 3 makes microseconds by default), so
+    neither is copied when both share it and nothing is rounded when they do not.
+    """
+
+    def __init__(self, available: pd.DatetimeIndex, opens: pd.DatetimeIndex, timeframe: str,
+                 max_age) -> None:
+        step = timeframe_to_timedelta(timeframe).value  # ns
+        unit = max(available.unit, opens.unit, key=_UNITS.index)
+        per = pd.Timedelta(1, unit=unit).value  # ns in one tick
+        if step % per:
+            unit, per = "ns", 1
+        self.unit = unit
+        self.available = _ticks(available, unit)
+        self.opens = _ticks(opens, unit)
+        self.step = step // per
+        # a row is usable while close - available < max_age; in whole ticks that is
+        # < ceil(max_age / tick)
+        self.limit = np.iinfo("int64").max if max_age is None else \
+            -(-pd.Timedelta(max_age).value // per)
+        self.in_order = opens.is_monotonic_increasing and ("numba" in sys.modules
+                                                           or len(opens) > 100_000)
+
+    def rows(self) -> np.ndarray:
+        """The row each candle's close sees (-1: none yet, or older than the limit)."""
+        if self.in_order:  # candles in order: one compiled pass, no binary search
+            rows = np.empty(len(self.opens), np.int64)
+            _as_of()(self.available, self.opens, self.step, self.limit,
+                     np.empty((0, 0)), np.empty((0, 0)), rows)
+            return rows
+        if not len(self.available):
+            return np.full(len(self.opens), -1)
+        closes = self.opens + self.step
+        rows = np.searchsorted(self.available, closes, side="right") - 1
+        stale = closes - self.available[np.maximum(rows, 0)] >= self.limit
+        return np.where(stale, -1, rows)
 
 
 def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFrame:
@@ -58,27 +122,12 @@ def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFram
         ``available_at``, the time of the row used (NaT when none), which is never after
         the candle's close.
     """
-    frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
-    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
-        raise DataContractError("scores must be a DataFrame or Series indexed by availability "
-                                "time (e.g. signals.risk_off_score())")
-    if frame.index.tz is None:
-        raise DataContractError("scores index must be tz-aware UTC; got tz=None. Use "
-                                "scores.tz_localize('UTC')")
-    if not frame.index.is_monotonic_increasing:
-        raise DataContractError("scores index is not sorted. Use scores.sort_index()")
+    frame = _scores_frame(scores)
     opens = _open_times(bars)
-    closes = opens.as_unit("ns").asi8 + timeframe_to_timedelta(timeframe).value
-    available = frame.index.tz_convert("UTC").as_unit("ns").asi8
-    if opens.is_monotonic_increasing and ("numba" in sys.modules or len(closes) > 100_000):
-        pos = _merge()(available, closes)  # candles in order: one pass, no binary search
-    else:
-        pos = np.searchsorted(available, closes, side="right") - 1
-    usable = pos >= 0
-    if max_age is not None:
-        limit = pd.Timedelta(max_age).value
-        usable &= closes - available[np.maximum(pos, 0)] < limit
-    take = np.where(usable, pos, 0)
+    clock = _Clock(frame.index, opens, timeframe, max_age)
+    rows = clock.rows()
+    usable = rows >= 0
+    take = np.where(usable, rows, 0)
     frame = frame.copy(deep=False)
     frame.attrs = {}  # pandas deep-copies attrs on every column access
     numeric = frame.select_dtypes(include=["number", "bool"])
@@ -91,41 +140,82 @@ def align_to_bars(scores, bars, timeframe: str, *, max_age="10D") -> pd.DataFram
     for position, name in enumerate(frame.columns):
         if name not in numeric.columns:
             out.insert(position, name, _take(frame[name], take, usable))
-    stamps = np.where(usable, available[take] if len(available) else 0, np.iinfo("int64").min)
-    out["available_at"] = pd.DatetimeIndex(stamps.view("datetime64[ns]")).tz_localize("UTC")
+    used = frame.index[take] if len(frame) else pd.DatetimeIndex([pd.NaT] * len(take), tz="UTC")
+    out["available_at"] = used.tz_convert("UTC").as_unit("ns").where(usable)
     return out
 
 
-def _last_at_or_before(available, closes):  # pragma: no cover
-    """For sorted `closes`, the position of the last `available` <= each (-1 if none).
+def column_at_bars(scores, bars, timeframe: str, column: str = "score", *,
+                   max_age="10D") -> np.ndarray:
+    """One column of :func:`align_to_bars`, as float64 values only.
 
-    Equals ``np.searchsorted(available, closes, side="right") - 1``, in one merge pass
-    (compiled by :func:`_merge`).
+    The same rows as :func:`align_to_bars` (the last one available by each candle's close
+    and younger than `max_age`), without building the frame: for candles in time order it
+    is one compiled pass that writes nothing but the values.
+
+    Parameters
+    ----------
+    scores, bars, timeframe, max_age
+        As for :func:`align_to_bars`.
+    column : str
+        The numeric column of `scores` wanted (a Series is its own column).
+
+    Returns
+    -------
+    np.ndarray
+        float64, one value per candle in the candles' order; NaN where no row is usable.
     """
-    pos = np.empty(closes.shape[0], np.int64)
+    frame = _scores_frame(scores)
+    if isinstance(scores, pd.DataFrame) and column not in frame:
+        raise DataContractError(f"scores has no column {column!r}; its columns are "
+                                f"{list(frame.columns)}. Pass column= one of them")
+    values = (frame.iloc[:, 0] if isinstance(scores, pd.Series) else frame[column]) \
+        .to_numpy(dtype="float64")
+    clock = _Clock(frame.index, _open_times(bars), timeframe, max_age)
+    if not clock.in_order or not len(values):
+        rows = clock.rows()
+        return np.where(rows >= 0, values[rows] if len(values) else np.nan, np.nan)
+    out = np.empty((1, len(clock.opens)))
+    _as_of()(clock.available, clock.opens, clock.step, clock.limit, values[np.newaxis],
+             out, np.empty(0, np.int64))
+    return out[0]
+
+
+def _last_usable(available, opens, step, limit, values, out, rows):  # pragma: no cover
+    """For candles in time order, the last row available at each close, in one merge pass.
+
+    Row ``j`` is the last with ``available[j] <= opens[i] + step`` (compiled by
+    :func:`_as_of`), usable while ``opens[i] + step - available[j] < limit``. Writes the
+    row (-1 when none is usable) to `rows` and the row's `values` (columns of shape
+    ``(k, len(available))``; NaN when none) to `out`, each only when it is not empty.
+    """
     j = -1
-    for i in range(closes.shape[0]):
-        while j + 1 < available.shape[0] and available[j + 1] <= closes[i]:
+    for i in range(opens.shape[0]):
+        close = opens[i] + step
+        while j + 1 < available.shape[0] and available[j + 1] <= close:
             j += 1
-        pos[i] = j
-    return pos
+        row = j if j >= 0 and close - available[j] < limit else -1
+        if rows.shape[0]:
+            rows[i] = row
+        for k in range(out.shape[0]):
+            out[k, i] = values[k, row] if row >= 0 else np.nan
 
 
-_MERGE = None
+_AS_OF = None
 
 
-def _merge():
-    """:func:`_last_at_or_before` compiled, importing numba only when first needed.
+def _as_of():
+    """:func:`_last_usable` compiled, importing numba only when first needed.
 
     ``signals`` alone (a freqtrade strategy aligning a few thousand candles) stays free of
     numba's import time; the binary search serves it as well.
     """
-    global _MERGE
-    if _MERGE is None:
+    global _AS_OF
+    if _AS_OF is None:
         from numba import njit
 
-        _MERGE = njit(cache=True)(_last_at_or_before)
-    return _MERGE
+        _AS_OF = njit(cache=True)(_last_usable)
+    return _AS_OF
 
 
 def _take(column: pd.Series, take: np.ndarray, usable: np.ndarray):

@@ -13,8 +13,10 @@ import pytest
 import backtests
 from backtests.engine import metrics
 from backtests.engine.kernel import simulate, simulate_with_benchmark
-from backtests.engine.stats import _pairwise
-from signals.score.align import _merge
+from backtests.engine.stats import stats_table
+from backtests.engine.streaming import _pairwise
+from signals import DataContractError
+from signals.score.align import align_to_bars
 
 
 def market(n, seed):
@@ -31,11 +33,11 @@ def market(n, seed):
 def test_pairwise_sums_equal_numpys(n):
     values = np.exp(np.cumsum(np.random.default_rng(n).normal(0, 0.02, n)))
     returns = values[1:] / values[:-1] - 1.0
-    assert _pairwise(values, 0, n - 1, 0, 0.0) == np.sum(returns)
+    assert _pairwise(returns, 0, 0.0) == np.sum(returns)
     mean = np.sum(returns) / (n - 1)
-    assert _pairwise(values, 0, n - 1, 1, mean) == np.sum((returns - mean) ** 2)
-    assert _pairwise(values, 0, n - 1, 2, 0.0) == np.sum(np.minimum(returns, 0.0) ** 2)
-    assert _pairwise(values, 0, n, 3, 0.0) == np.sum(np.abs(np.diff(values, prepend=0.0)))
+    assert _pairwise(returns, 1, mean) == np.sum((returns - mean) ** 2)
+    assert _pairwise(returns, 2, 0.0) == np.sum(np.minimum(returns, 0.0) ** 2)
+    assert _pairwise(values, 3, 0.0) == np.sum(np.abs(np.diff(values, prepend=0.0)))
 
 
 @pytest.mark.parametrize(("execution", "fee"), [("open", 15.0), ("close", 0.0)])
@@ -54,36 +56,39 @@ def test_one_pass_buy_and_hold_equals_two_simulations(execution, fee):
     assert hold_fee == hold_fees.sum()
 
 
-def test_merge_pass_finds_what_the_binary_search_finds():
-    rng = np.random.default_rng(3)
-    for size, candles in ((0, 5), (40, 1_000), (1_000, 40), (2_000, 2_000)):
-        available = np.sort(rng.integers(0, 10_000, size))
-        closes = np.sort(rng.integers(-10, 10_010, candles))
-        expected = np.searchsorted(available, closes, side="right") - 1
-        np.testing.assert_array_equal(_merge()(available, closes), expected)
-
-
-@pytest.mark.parametrize("rule", ["threshold:60", "threshold:70:40:-0.5", "linear:30:80"])
-def test_stats_trades_and_fees_equal_the_plain_computations(rule):
-    prices, scores = market(5_000, 2)
-    result = backtests.run(prices, scores, rule=rule, timeframe="1h", allow_short=True,
-                           fee_bps=10, slippage_bps=5)
-    stats = result.stats["strategy"]
-    equity = result.equity["strategy"]
+def curve_figures(stats: pd.Series, equity: pd.Series, ppy: float) -> None:
+    """A stats column's curve figures are the plain metric functions' on the stored curve."""
     returns = equity.pct_change()
-    ppy = metrics.periods_per_year("1h")
     drawdown = metrics.max_drawdown(equity)
-    assert stats["Volatility (Ann.) [%]"] == metrics.annualized_volatility(returns, ppy) * 100
-    assert stats["Sharpe Ratio"] == metrics.sharpe_ratio(returns, ppy)
-    assert stats["Sortino Ratio"] == metrics.sortino_ratio(returns, ppy)
-    assert stats["Calmar Ratio"] == metrics.calmar_ratio(equity, ppy)
+    same = np.testing.assert_equal  # NaN equals NaN (too few bars)
+    same(stats["Volatility (Ann.) [%]"], metrics.annualized_volatility(returns, ppy) * 100)
+    same(stats["Return (Ann.) [%]"], metrics.annualized_return(equity, ppy) * 100)
+    same(stats["Sharpe Ratio"], metrics.sharpe_ratio(returns, ppy))
+    same(stats["Sortino Ratio"], metrics.sortino_ratio(returns, ppy))
+    same(stats["Calmar Ratio"], metrics.calmar_ratio(equity, ppy))
     assert stats["Max. Drawdown [%]"] == drawdown.depth * 100
-    assert (stats["Max. Drawdown Start"], stats["Max. Drawdown End"]) == (drawdown.peak,
-                                                                          drawdown.trough)
+    assert (stats["Max. Drawdown Start"], stats["Max. Drawdown End"]) == (
+        drawdown.peak or pd.NaT, drawdown.trough or pd.NaT)
     assert stats["Max. Drawdown Duration"] == drawdown.duration
+    assert stats["Equity Peak [$]"] == equity.max()
+    assert stats["Equity Final [$]"] == equity.iloc[-1]
+
+
+# sizes around numpy's pairwise blocks (8, 128) and a few halvings
+@pytest.mark.parametrize("n", [2, 9, 129, 130, 1_000, 5_000, 20_011])
+@pytest.mark.parametrize(("rule", "execution", "fee"), [("threshold:60", "open", 10.0),
+                                                        ("threshold:70:40:-0.5", "close", 10.0),
+                                                        ("linear:30:80", "open", 0.0)])
+def test_stats_trades_and_fees_equal_the_plain_computations(n, rule, execution, fee):
+    prices, scores = market(n, n)
+    result = backtests.run(prices, scores, rule=rule, timeframe="1h", allow_short=True,
+                           fee_bps=fee, slippage_bps=5, execution=execution)
+    stats = result.stats["strategy"]
+    ppy = metrics.periods_per_year("1h")
+    curve_figures(stats, result.equity["strategy"], ppy)
     assert stats["Exposure Time [%]"] == metrics.exposure_time(result.exposure) * 100
     assert stats["Turnover (Ann.)"] == metrics.annual_turnover(result.exposure, ppy)
-    assert stats["Equity Peak [$]"] == equity.max()
+    assert stats["Fees Paid [$]"] == result.fees.sum()
     # trades: stretches of a non-zero position in force (target filled a candle later)
     in_force = result.target.shift(1, fill_value=0.0).to_numpy()
     starts = np.flatnonzero((in_force != 0) & (np.r_[0.0, in_force[:-1]] == 0))
@@ -94,7 +99,40 @@ def test_stats_trades_and_fees_equal_the_plain_computations(rule):
     last = np.minimum(stops, len(prices) - 1)
     np.testing.assert_array_equal(result.trades["fees"], paid[last + 1] - paid[starts])
     hold = result.stats["buy_and_hold"]
+    curve_figures(hold, result.equity["buy_and_hold"], ppy)
     assert hold["Turnover (Ann.)"] == metrics.annual_turnover(
         pd.Series(1.0, index=prices.index), ppy)
-    assert hold["Sharpe Ratio"] == metrics.sharpe_ratio(
-        result.equity["buy_and_hold"].pct_change(), ppy)
+
+
+@pytest.mark.parametrize("n", [3, 129, 4_000])
+def test_the_stats_equal_the_table_of_the_stored_curves(n):
+    prices, scores = market(n, 5)
+    result = backtests.run(prices, scores, rule="threshold:55:45:-0.3", timeframe="1h",
+                           allow_short=True)
+    hold_fee = simulate_with_benchmark(prices["open"].to_numpy(), prices["close"].to_numpy(),
+                                       result.target.to_numpy(), fee_bps=10,
+                                       slippage_bps=5)[3]
+    table = stats_table(result.equity["strategy"], result.equity["buy_and_hold"],
+                        exposure=result.exposure, trades=result.trades, fees=result.fees,
+                        timeframe="1h", initial_cash=10_000.0, benchmark_fees=hold_fee)
+    pd.testing.assert_frame_equal(result.stats, table, check_exact=True)
+
+
+def test_the_frames_made_later_are_those_of_the_candles_given():
+    prices, scores = market(500, 6)
+    result = backtests.run(prices, scores, timeframe="1h")
+    final = result.stats.loc["Equity Final [$]", "strategy"]
+    prices.loc[prices.index[100:], ["open", "close"]] *= 2.0  # changed after the run
+    scores.iloc[:] = 0.0
+    assert result.equity["strategy"].iloc[-1] == final
+    expected = align_to_bars(market(500, 6)[1], prices, "1h")
+    pd.testing.assert_frame_equal(result.aligned, expected)
+    assert result.equity is result.equity  # made once
+
+
+def test_a_short_that_loses_the_account_is_refused_as_before():
+    prices, scores = market(400, 7)
+    prices[["open", "close"]] *= np.linspace(1, 40, 400)[:, None]  # a 40x rally
+    with pytest.raises(DataContractError, match="finite and strictly positive"):
+        backtests.run(prices, scores.clip(80, 100), rule="threshold:70:60:-1",
+                      timeframe="1h", allow_short=True)
