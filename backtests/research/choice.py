@@ -28,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from backtests.research.evidence import baselines, criterion
+from backtests.research.study import CANDIDATES, SYMBOLS
 from backtests.research.targets import risk_targets
 from backtests.research.validity import construct_validity, event_flags, weekday_scores
 from signals.defaults import LEVEL_NAMES, family_entry_weights, threshold_rule
+from signals.families.registry import STANDARDIZATIONS
 
 __all__ = ["CHANNELS", "Choice", "render_markdown", "run_choice", "to_toml"]
 
@@ -55,9 +57,6 @@ REPATRIATION_WEIGHT = 0.15
 PRIMARY_TIE = 0.01
 #: Rule 4: the quantile of the choice-period weekday scores where each regime starts.
 LEVEL_QUANTILES = {"watch": 0.80, "stress": 0.95, "unwind": 0.99}
-CANDIDATES = ("mean", "family", "pca", "turbulence", "learned")
-SYMBOLS = ("BTC/USDT", "ETH/USDT")
-STANDARDIZATIONS = ("zscore", "zscore_5y", "percentile_10y", "percentile_all")
 
 
 @dataclass
