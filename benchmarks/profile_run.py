@@ -22,7 +22,7 @@ def main() -> None:
 
     import backtests
     from backtests.engine.kernel import check_candles, simulate_with_benchmark
-    from backtests.engine.onepass import backtest_numbers
+    from backtests.engine.summary import backtest_numbers
     from backtests.engine.rules import parse_rule
     from backtests.engine.run import check_scores
     from signals.score.align import align_to_bars, column_at_bars
@@ -46,7 +46,7 @@ def main() -> None:
         "check the candles": lambda: check_candles(prices),
         "align the score (column_at_bars)": lambda: column_at_bars(scores, prices, "1h"),
         "rule": lambda: rule.exposure_of(score),
-        "simulation, stats and trades (two streaming passes)": lambda: backtest_numbers(
+        "simulation, stats and trades (two compiled passes)": lambda: backtest_numbers(
             prices, target, timeframe="1h", fee_bps=15, slippage_bps=0, execution="open",
             initial_cash=10_000.0),
         "later, if read: the curves (result.equity)": lambda: simulate_with_benchmark(

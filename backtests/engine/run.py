@@ -82,7 +82,7 @@ def _window(prices: pd.DataFrame, start, end) -> pd.DataFrame:
 
 def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, execution,
              initial_cash, allow_short, max_age, start, end) -> BacktestResult:
-    from backtests.engine.onepass import backtest_numbers
+    from backtests.engine.summary import backtest_numbers
     from signals.score.align import align_to_bars, column_at_bars
 
     # a snapshot (copy-on-write: nothing is copied unless the caller changes the candles),

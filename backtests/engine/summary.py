@@ -1,11 +1,9 @@
 """``backtests.run``'s stats and trades straight from the simulation, storing no curve.
 
-A backtest's curves (both equities, the exposure, the fees) are 32 MB at a million
-candles, and writing them to fresh memory costs more than simulating them. Here
-:func:`.streaming._passes` runs the simulation twice (the returns' variance needs their
-mean first) and sums as it goes, in numpy's order: every figure equals what
-:func:`~.stats.stats_table` gives on the stored curves, bit for bit. The curves are made
-when a result's ``equity`` is first read.
+:func:`.passes.curve_numbers` runs the simulation in its passes and sums as it goes:
+every figure equals what :func:`~.stats.stats_table` gives on the stored curves, bit for
+bit, since both read the same values in the same passes. The curves are made when a
+result's ``equity`` is first read.
 """
 
 from __future__ import annotations
@@ -14,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from backtests.engine.kernel import _cost_rate, simulate_with_benchmark
-from backtests.engine.metrics import _EXPOSURE_ATOL, _check_equity, _check_exposure
+from backtests.engine.metrics import _check_equity, _check_exposure
+from backtests.engine.passes import curve_numbers
 from backtests.engine.result import trades_frame
 from backtests.engine.stats import (
     _check_cash,
@@ -22,7 +21,6 @@ from backtests.engine.stats import (
     _check_trades,
     _table,
 )
-from backtests.engine.streaming import _passes
 
 __all__ = ["backtest_numbers"]
 
@@ -65,11 +63,10 @@ def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str
     room = len(prices) // 2 + 1  # every possible trade; the pages not used are never touched
     stretches = (np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room),
                  np.empty(room))
-    none = np.empty(0)  # no stored curves: the simulation
-    passes = _passes(none, none, none, none, open_, close, target, rate, execution == "open",
-                     cash, _EXPOSURE_ATOL, *stretches)
-    count, hold_fee, bad = passes[6:]
-    if bad >= 0:  # the curves, for the checks' own message: one of them raises
+    passes = curve_numbers((None,) * 4, (open_, close, target, rate, execution == "open"),
+                           cash, stretches)
+    count, hold_fee, usable = passes[6:]
+    if not usable:  # the curves, for the checks' own message: one of them raises
         curves, held, _, _ = simulate_with_benchmark(open_, close, target, fee_bps=fee_bps,
                                                      slippage_bps=slippage_bps,
                                                      execution=execution, initial_cash=cash)
