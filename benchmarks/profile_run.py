@@ -22,9 +22,9 @@ def main() -> None:
 
     import backtests
     from backtests.engine.kernel import check_candles, simulate_with_benchmark
-    from backtests.engine.summary import backtest_numbers
     from backtests.engine.rules import parse_rule
     from backtests.engine.run import check_scores
+    from backtests.engine.summary import backtest_numbers
     from signals.score.align import align_to_bars, column_at_bars
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000

@@ -206,6 +206,18 @@ def simulate_with_benchmark(
     return equity, held, fees, hold_fee
 
 
+@njit(cache=True)
+def _spacing_range(stamps):  # pragma: no cover
+    """Smallest and largest gap between consecutive times (int64 counts of one unit)."""
+    low = stamps[1] - stamps[0]
+    high = low
+    for t in range(2, stamps.shape[0]):
+        gap = stamps[t] - stamps[t - 1]
+        low = min(low, gap)
+        high = max(high, gap)
+    return low, high
+
+
 def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     """Validate candles for a backtest; one clear error for anything wrong.
 
@@ -230,18 +242,20 @@ def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     if prices.index.tz is None:
         raise DataContractError(f"{name} index must be tz-aware UTC; got tz=None. Use "
                                 "prices.tz_localize('UTC')")
-    if not prices.index.is_monotonic_increasing:
+    if len(prices) < 2:
+        raise DataContractError(f"{name} has {len(prices)} candle(s); a backtest needs at least 2")
+    # one pass finds both: sorted if no gap is negative, and then unique if none is zero
+    low, _ = _spacing_range(prices.index.asi8)
+    if low < 0:
         raise DataContractError(f"{name} candles are not in time order. Use prices.sort_index()")
-    if prices.index.has_duplicates:
+    if low == 0:
         first = prices.index[prices.index.duplicated()][0]
         raise DataContractError(f"{name} has duplicate candles (first at {first}). Keep one: "
                                 "prices[~prices.index.duplicated(keep='last')]")
-    if len(prices) < 2:
-        raise DataContractError(f"{name} has {len(prices)} candle(s); a backtest needs at least 2")
     for column in ("open", "close"):
         values = prices[column].to_numpy(dtype="float64")
-        bad = ~(values > 0)
-        if bad.any():
+        if not np.min(values) > 0:  # NaN makes the minimum NaN
+            bad = ~(values > 0)
             when = prices.index[np.argmax(bad)]
             raise DataContractError(f"{name} has a {column} price of {float(values[bad][0])} at "
                                     f"{when}; prices must be positive numbers. Drop or repair "

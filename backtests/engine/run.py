@@ -53,14 +53,17 @@ def check_scores(scores) -> pd.DataFrame:
     column = frame["score"]
     values = column.to_numpy("float64") if pd.api.types.is_float_dtype(column) else \
         pd.to_numeric(column, errors="coerce").to_numpy("float64")
-    usable = np.isfinite(values)
-    finite = values if usable.all() else values[usable]
-    if not len(finite):
-        raise DataContractError(
-            f"scores has no value ({len(values)} rows, all NaN): the backtest would be "
-            "buy-and-hold. Score data that reach the candles (signals.risk_off_score() on "
-            "fresh data: `riskoff data update`)")
-    low, high = float(finite.min()), float(finite.max())
+    # NaN-skipping extremes in one pass each; only missing or infinite ones need a closer look
+    low, high = (float(np.fmin.reduce(values)), float(np.fmax.reduce(values))) if \
+        len(values) else (np.nan, np.nan)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        finite = values[np.isfinite(values)]
+        if not len(finite):
+            raise DataContractError(
+                f"scores has no value ({len(values)} rows, all NaN): the backtest would be "
+                "buy-and-hold. Score data that reach the candles (signals.risk_off_score() "
+                "on fresh data: `riskoff data update`)")
+        low, high = float(finite.min()), float(finite.max())
     if high <= 1.0 and low >= 0.0:
         raise DataContractError(
             f"scores look like a 0-1 scale (from {low:g} to {high:g}); the rules read 0-100 "

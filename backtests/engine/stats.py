@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
+from backtests.engine.kernel import _spacing_range
 from backtests.engine.metrics import (
     _FLAT_RTOL,
     Drawdown,
@@ -66,18 +66,6 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
         raise DataContractError("trades['return'] has infinite values; round-trip returns "
                                 "are finite fractions")
     return returns[~np.isnan(returns)]
-
-
-@njit(cache=True)
-def _spacing_range(stamps):  # pragma: no cover
-    """Smallest and largest gap between consecutive times (int64 ns)."""
-    low = stamps[1] - stamps[0]
-    high = low
-    for t in range(2, stamps.shape[0]):
-        gap = stamps[t] - stamps[t - 1]
-        low = min(low, gap)
-        high = max(high, gap)
-    return low, high
 
 
 def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,

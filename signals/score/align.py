@@ -88,8 +88,7 @@ class _Clock:
         """The row each candle's close sees (-1: none yet, or older than the limit)."""
         if self.in_order:  # candles in order: one compiled pass, no binary search
             rows = np.empty(len(self.opens), np.int64)
-            _as_of()(self.available, self.opens, self.step, self.limit,
-                     np.empty((0, 0)), np.empty((0, 0)), rows)
+            _as_of()(self.available, self.opens, self.step, self.limit, None, None, rows)
             return rows
         if not len(self.available):
             return np.full(len(self.opens), -1)
@@ -175,30 +174,30 @@ def column_at_bars(scores, bars, timeframe: str, column: str = "score", *,
     if not clock.in_order or not len(values):
         rows = clock.rows()
         return np.where(rows >= 0, values[rows] if len(values) else np.nan, np.nan)
-    out = np.empty((1, len(clock.opens)))
-    _as_of()(clock.available, clock.opens, clock.step, clock.limit, values[np.newaxis],
-             out, np.empty(0, np.int64))
-    return out[0]
+    out = np.empty(len(clock.opens))
+    _as_of()(clock.available, clock.opens, clock.step, clock.limit, values, out, None)
+    return out
 
 
 def _last_usable(available, opens, step, limit, values, out, rows):  # pragma: no cover
     """For candles in time order, the last row available at each close, in one merge pass.
 
     Row ``j`` is the last with ``available[j] <= opens[i] + step`` (compiled by
-    :func:`_as_of`), usable while ``opens[i] + step - available[j] < limit``. Writes the
-    row (-1 when none is usable) to `rows` and the row's `values` (columns of shape
-    ``(k, len(available))``; NaN when none) to `out`, each only when it is not empty.
+    :func:`_as_of`), usable while ``opens[i] + step - available[j] < limit``. Writes
+    either the row to `rows` (-1 when none is usable) or its value of `values` to `out`
+    (NaN when none), whichever is given; the other two are ``None``, and numba compiles
+    each case apart.
     """
     j = -1
     for i in range(opens.shape[0]):
         close = opens[i] + step
         while j + 1 < available.shape[0] and available[j + 1] <= close:
             j += 1
-        row = j if j >= 0 and close - available[j] < limit else -1
-        if rows.shape[0]:
-            rows[i] = row
-        for k in range(out.shape[0]):
-            out[k, i] = values[k, row] if row >= 0 else np.nan
+        usable = j >= 0 and close - available[j] < limit
+        if rows is not None:
+            rows[i] = j if usable else -1
+        if out is not None:
+            out[i] = values[j] if usable else np.nan
 
 
 _AS_OF = None
