@@ -49,7 +49,8 @@ def trades_frame(prices: pd.DataFrame, target: np.ndarray, starts: np.ndarray,
     exit_price = np.where(still_open, prices["close"].to_numpy(dtype="float64")[-1], fill[last])
     exposure = target[starts - 1]  # the decision filled on the entry candle
     index = prices.index
-    exit_time = pd.DatetimeIndex(index[last]).where(~still_open)
+    exit_time = index.array[last]  # a copy; NaT set in place (pandas' `where` is slower)
+    exit_time[still_open] = pd.NaT
     return pd.DataFrame({
         "entry_time": index[starts], "exit_time": exit_time, "entry_price": fill[starts],
         "exit_price": exit_price, "exposure": exposure,
