@@ -350,7 +350,11 @@ def run_choice(*, macro=None, prices=None, n_boot: int = 2000, seed: int = 0) ->
 
 
 def to_toml(choice: Choice) -> str:
-    """``signals/defaults.toml``: the picks, read by :mod:`signals.defaults`."""
+    """``signals/defaults.toml``: the picks, read by :mod:`signals.defaults`, and a record.
+
+    The record lines (protocol version, data bundle, rule 3's verdict) say how the picks
+    were made; the package does not read them.
+    """
     lines = ["# The defaults chosen by docs/research_protocol.md's rules 1-5 on the choice",
              "# period (data to 2020-12-31). Written by `riskoff study --choose`; do not edit by",
              "# hand. The figures behind each pick are in docs/choice.md.",

@@ -114,3 +114,14 @@ def test_a_broken_defaults_file_says_what_to_do(tmp_path):
         load_defaults(bad)
     with pytest.raises(ConfigError, match="no regime levels for method 'nope'"):
         DEFAULTS.levels_of("nope")
+
+
+def test_the_record_lines_of_the_defaults_file_change_no_default(tmp_path):
+    """The protocol version, the bundle and rule 3's verdict are for a reader, not read."""
+    text = PATH.read_text(encoding="utf-8")
+    record = ("protocol_version = ", "bundle = ", "carries_information = ")
+    picks = "\n".join(line for line in text.splitlines() if not line.startswith(record))
+    assert all(f"\n{key}" in text for key in record) and len(picks) < len(text)
+    path = tmp_path / "defaults.toml"
+    path.write_text(picks, encoding="utf-8")
+    assert load_defaults(path) == DEFAULTS
