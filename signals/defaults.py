@@ -5,7 +5,9 @@ picked on data up to 2020-12-31; ``riskoff study --choose`` runs its rules and w
 picks to ``signals/defaults.toml`` beside this module (the figures behind them are in
 docs/choice.md). This module reads that file once; the registry, the composite, the bots
 and the backtest CLI take their defaults from :data:`DEFAULTS`, so no default can drift
-from the recorded choice.
+from the recorded choice. The file's other lines (the protocol version, the data bundle,
+whether the chosen method carried information in the choice period) record how the choice
+was made, for a reader; docs/choice.md and docs/evidence.md give those figures in full.
 """
 
 from __future__ import annotations
@@ -34,25 +36,18 @@ class ProtocolDefaults:
     ----------
     method : str
         Default aggregation method of :func:`signals.risk_off_score`.
-    carries_information : bool
-        Whether the chosen method carried information about forward crypto risk in the
-        choice period (the protocol's primary criterion).
     standardize : mapping
         ``{component: standardisation}`` of the built-in components.
     repatriation_weight : float
         The repatriation family's total weight (0: not in the default score).
     levels : mapping
         ``{method: (watch, stress, unwind)}``, score points where each regime starts.
-    protocol_version : int
-        The version of docs/research_protocol.md that chose them.
     """
 
     method: str
-    carries_information: bool
     standardize: Mapping[str, str]
     repatriation_weight: float
     levels: Mapping[str, tuple[float, float, float]]
-    protocol_version: int
 
     def levels_of(self, method: str | None = None) -> tuple[float, float, float]:
         """``(watch, stress, unwind)`` of `method` (default: the default method's)."""
@@ -94,10 +89,9 @@ def load_defaults(path: str | Path = PATH) -> ProtocolDefaults:
         levels = {method: tuple(float(row[name]) for name in LEVEL_NAMES)
                   for method, row in table["levels"].items()}
         out = ProtocolDefaults(
-            method=table["method"], carries_information=bool(table["carries_information"]),
-            standardize=MappingProxyType(dict(table["standardize"])),
+            method=table["method"], standardize=MappingProxyType(dict(table["standardize"])),
             repatriation_weight=float(table["repatriation_weight"]),
-            levels=MappingProxyType(levels), protocol_version=int(table["protocol_version"]))
+            levels=MappingProxyType(levels))
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: not a defaults file written by `riskoff study --choose` "
                           f"({exc}); reinstall riskoff or rerun the command") from exc

@@ -111,9 +111,40 @@ def load_config(root: click.Group, files: list[Path] | None = None) -> tuple[dic
     return defaults, sources
 
 
+def _reported(name: str, value):
+    """An option's value as ``config show`` reports it, with any secret hidden.
+
+    Parameters
+    ----------
+    name : str
+        The click parameter name.
+    value : object
+        Its effective default.
+
+    Returns
+    -------
+    object
+        For ``token``: ``****`` and, from 12 characters, the last 4 (enough to tell which
+        token is set, too few to use it). For ``webhook``: the URL without its password,
+        query values and path tokens (:func:`signals.bots.gate.redact_url`). Anything
+        else: `value` itself; None when the option has no default.
+    """
+    if type(value).__name__ == "Sentinel":  # click's "no default", null in JSON
+        return None
+    if not isinstance(value, str) or not value:
+        return value
+    if name == "token":
+        return "****" + (value[-4:] if len(value) >= 12 else "")
+    if name == "webhook":
+        from signals.bots.gate import redact_url
+
+        return redact_url(value)
+    return value
+
+
 def _shown(param: click.Option, value) -> str:
     """A default as people read it: flags false, unset options "(not set)"."""
-    if value is None or type(value).__name__ == "Sentinel":
+    if value is None:
         return "false" if param.is_flag else "(not set)"
     return repr(value)
 
@@ -129,6 +160,9 @@ def config() -> None:
 @click.pass_context
 def show(ctx: click.Context, command: str | None, fmt: str) -> None:
     """Every option's effective default and where it came from (built-in or a file).
+
+    Secrets are hidden: a token shows as ``****`` and its last 4 characters, a webhook URL
+    without its password, query values and path tokens.
 
     \b
     Examples:
@@ -155,7 +189,8 @@ def show(ctx: click.Context, command: str | None, fmt: str) -> None:
             if isinstance(param, click.Option) and not param.hidden and param.name != "help":
                 key = (*path, param.name)
                 rows.append({"command": " ".join(path) or "riskoff", "option": param.opts[0],
-                             "value": values.get(param.name, param.default),
+                             "value": _reported(param.name,
+                                              values.get(param.name, param.default)),
                              "from": sources.get(key, "built-in")})
                 table.add_row(rows[-1]["command"], rows[-1]["option"],
                               _shown(param, rows[-1]["value"]), rows[-1]["from"])

@@ -343,17 +343,30 @@ def risk_table(keys: pd.Series, targets: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"count": "int64"})
 
 
-def _top_against_rest(table: pd.DataFrame, top: str, returns: str, drawdown: str):
-    """Mean return and drawdown of group `top` against every other scored bar."""
+def _top_against_rest(table: pd.DataFrame, top: str, returns: str, drawdown: str, *,
+                      subject: str, others: str, verdict: str) -> tuple[bool, str] | None:
+    """Whether group `top` saw higher returns and no deeper drawdowns than the other bars.
+
+    Returns
+    -------
+    tuple or None
+        ``(fired, message)``: the mean return and drawdown of `top` against the
+        count-weighted means of the other groups of `table`, in a sentence about `subject`
+        (`others` names the rest; `verdict` ends it when fired). None when no other group
+        has bars.
+    """
     groups = table.drop(index="all")
     rest = groups.drop(index=top)
     weight = rest["count"].sum()
     if weight == 0:
         return None
-    mean = {col: float((rest[col] * rest["count"]).sum() / weight)
-            for col in (returns, drawdown)}
-    return (float(groups.loc[top, returns]), mean[returns], float(groups.loc[top, drawdown]),
-            mean[drawdown])
+    r_rest, d_rest = (float((rest[col] * rest["count"]).sum() / weight)
+                      for col in (returns, drawdown))
+    r_top, d_top = float(groups.loc[top, returns]), float(groups.loc[top, drawdown])
+    fired = r_top > r_rest and d_top <= d_rest
+    return fired, (f"{subject} was followed by a mean 30-day return of {r_top:+.1%} "
+                   f"({others} {r_rest:+.1%}) and drawdowns of {d_top:.1%} (others "
+                   f"{d_rest:.1%})" + (verdict if fired else ""))
 
 
 def evidence_checks(quantiles: pd.DataFrame, regimes: pd.DataFrame | None,
@@ -386,29 +399,22 @@ def evidence_checks(quantiles: pd.DataFrame, regimes: pd.DataFrame | None,
         rows.append({"check": check, "fired": bool(fired), "message": message})
 
     top = str(quantiles.drop(index="all").index[-1])
-    pair = _top_against_rest(quantiles, top, returns, drawdown)
-    if pair is not None:
-        r_top, r_rest, d_top, d_rest = pair
-        fired = r_top > r_rest and d_top <= d_rest
-        add("top_quintile", fired,
-            f"the top score quantile was followed by a mean 30-day return of {r_top:+.1%} "
-            f"(others {r_rest:+.1%}) and drawdowns of {d_top:.1%} (others {d_rest:.1%})"
-            + (": higher returns and no deeper drawdowns, the opposite of a risk-off warning"
-               if fired else ""))
+    found = _top_against_rest(
+        quantiles, top, returns, drawdown, subject="the top score quantile", others="others",
+        verdict=": higher returns and no deeper drawdowns, the opposite of a risk-off warning")
+    if found is not None:
+        add("top_quintile", *found)
     if regimes is not None:
         seen = regimes.drop(index="all")
         seen = seen[(seen["count"] > 0) & (seen.index != "calm")]
         if len(seen):
             name = str(seen.index[-1])
-            pair = _top_against_rest(regimes, name, returns, drawdown)
-            if pair is not None:
-                r_top, r_rest, d_top, d_rest = pair
-                fired = r_top > r_rest and d_top <= d_rest
-                add("top_regime", fired,
-                    f"the '{name}' regime ({int(seen.loc[name, 'count'])} bars) was followed "
-                    f"by a mean 30-day return of {r_top:+.1%} (other bars {r_rest:+.1%}) and "
-                    f"drawdowns of {d_top:.1%} (others {d_rest:.1%})"
-                    + (": higher returns and no deeper drawdowns" if fired else ""))
+            found = _top_against_rest(
+                regimes, name, returns, drawdown,
+                subject=f"the '{name}' regime ({int(seen.loc[name, 'count'])} bars)",
+                others="other bars", verdict=": higher returns and no deeper drawdowns")
+            if found is not None:
+                add("top_regime", *found)
     mine = ics[ics["predictor"] == predictor].set_index("target")
     for target in PRIMARY_TARGETS:
         if target in mine.index:

@@ -142,10 +142,63 @@ def load_bundled(data_dir=None):
     return macro, prices, notes
 
 
-def _on_bars(scores: pd.DataFrame, index, timeframe="1d") -> pd.Series:
+def on_bars(scores: pd.DataFrame, index, timeframe="1d") -> pd.Series:
+    """The score each candle saw at its close (:func:`signals.align_to_bars`), float64."""
     from signals.score.align import align_to_bars
 
     return align_to_bars(scores[["score"]], index, timeframe)["score"].astype("float64")
+
+
+def asset_targets(prices, macro=None, *, start=None, end=None) -> tuple[dict, pd.Series]:
+    """Per asset, the protocol's targets and baselines over a period, and the control.
+
+    Parameters
+    ----------
+    prices : mapping
+        ``{symbol: daily candles}``.
+    macro : MacroData or mapping, optional
+        For the macro baselines (:func:`backtests.research.evidence.baselines`); without
+        it only the trailing volatility is there.
+    start, end : str, optional
+        The period by candle open date (inclusive); None = the candles' own ends.
+
+    Returns
+    -------
+    tuple
+        ``({symbol: (targets, baselines)}, control)``: :func:`risk_targets` and the
+        baselines on the period's bars, and the control of the incremental criterion,
+        BTC/USDT's trailing 30-day volatility (a fraction a year; the first asset's when
+        BTC is absent), which the protocol uses for every asset.
+    """
+    per_asset = {}
+    for symbol, candles in prices.items():
+        targets = risk_targets(candles, "1d", start=start, end=end)
+        per_asset[symbol] = (targets, baselines(candles, "1d", macro).reindex(targets.index))
+    first = SYMBOLS[0] if SYMBOLS[0] in per_asset else next(iter(per_asset))
+    return per_asset, per_asset[first][1]["trailing_vol_30d"]
+
+
+def criterion_frames(predictor, per_asset, control) -> dict[str, pd.DataFrame]:
+    """Per asset, the frame :func:`backtests.research.evidence.criterion` reads.
+
+    Parameters
+    ----------
+    predictor : mapping of str to pd.Series
+        Per asset, the predictor by candle open time (higher = more risk-off).
+    per_asset, control
+        :func:`asset_targets`.
+
+    Returns
+    -------
+    dict of str to pd.DataFrame
+        Per asset, on its targets' bars: ``x`` (the predictor), ``vol_30d`` and
+        ``drawdown_30d`` (the primary targets) and ``control``.
+    """
+    return {symbol: pd.DataFrame({"x": predictor[symbol].reindex(targets.index),
+                                  "vol_30d": targets["vol_30d"],
+                                  "drawdown_30d": targets["drawdown_30d"],
+                                  "control": control.reindex(targets.index)})
+            for symbol, (targets, _) in per_asset.items()}
 
 
 def crypto_only_table(scores: pd.DataFrame, prices) -> pd.DataFrame:
@@ -170,7 +223,7 @@ def crypto_only_table(scores: pd.DataFrame, prices) -> pd.DataFrame:
     rows = []
     for symbol, candles in prices.items():
         targets = risk_targets(candles, "1d")
-        seen = _on_bars(scores, targets.index)
+        seen = on_bars(scores, targets.index)
         for episode, day in CRYPTO_ONLY.items():
             before = pd.Timestamp(day, tz="UTC") - pd.Timedelta(days=1)
             if before not in targets.index:
@@ -222,44 +275,33 @@ def run_study(*, data_dir=None, candidates=CANDIDATES, n_boot: int = 2000, seed:
     criteria, ics, quantiles, validity, checks = [], [], [], [], []
     unavailable: dict = {}
     for period, (first, last) in PERIODS.items():
-        per_asset, controls = {}, {}
-        for symbol, candles in prices.items():
-            targets = risk_targets(candles, "1d", start=first, end=last)
-            base = baselines(candles, "1d", macro).reindex(targets.index)
+        per_asset, control = asset_targets(prices, macro, start=first, end=last)
+        predictors = {}
+        for symbol, (targets, base) in per_asset.items():
             unavailable.update(base.attrs.get("unavailable", {}))
-            predictors = pd.concat({m: _on_bars(s, targets.index) for m, s in scores.items()},
-                                   axis=1).join(base)
-            per_asset[symbol] = (targets, predictors)
-            controls[symbol] = base["trailing_vol_30d"]
-        # the incremental criterion controls for BTC's trailing volatility (the protocol)
-        control = controls[SYMBOLS[0]] if SYMBOLS[0] in controls else next(iter(controls.values()))
+            predictors[symbol] = pd.concat({m: on_bars(s, targets.index)
+                                            for m, s in scores.items()}, axis=1).join(base)
         names = {m: "method" for m in scores} | {b: "baseline" for b in
-                                                 per_asset[next(iter(per_asset))][1].columns
+                                                 next(iter(predictors.values())).columns
                                                  if b not in scores}
         for by in ("family", "component"):
             for name in (next(iter(extra[by].values())).columns if by in extra else []):
                 names[f"{by}:{name}"] = by
         for name, kind in names.items():
-            frames = {}
-            for symbol, (targets, predictors) in per_asset.items():
-                if ":" in name:
-                    by, short = name.split(":", 1)
-                    x = extra[by][symbol][short].reindex(targets.index)
-                else:
-                    x = predictors[name]
-                frames[symbol] = pd.DataFrame({"x": x, "vol_30d": targets["vol_30d"],
-                                               "drawdown_30d": targets["drawdown_30d"],
-                                               "control": control.reindex(targets.index)})
-            result = criterion(frames, n_boot=n_boot, seed=seed)
-            criteria.append({"period": period, "predictor": name.split(":")[-1],
+            by, _, short = name.rpartition(":")
+            x = {symbol: extra[by][symbol][short] if by else predictors[symbol][name]
+                 for symbol in per_asset}
+            result = criterion(criterion_frames(x, per_asset, control), n_boot=n_boot,
+                               seed=seed)
+            criteria.append({"period": period, "predictor": short,
                              "kind": kind, **{k: v for k, v in result.items()
                                               if k not in ("assets", "confidence", "n_boot",
                                                            "block", "seed")}})
-        for symbol, (targets, predictors) in per_asset.items():
-            table = target_ics(predictors, targets, control=controls[symbol])
+        for symbol, (targets, base) in per_asset.items():
+            table = target_ics(predictors[symbol], targets, control=base["trailing_vol_30d"])
             ics.append(table.assign(period=period, symbol=symbol))
             for method in scores:
-                score = predictors[method].dropna()
+                score = predictors[symbol][method].dropna()
                 keys = pd.Series(pd.qcut(score, 5, labels=False, duplicates="drop") + 1,
                                  index=score.index, name="quantile")
                 by_quantile = risk_table(keys, targets)

@@ -56,16 +56,6 @@ PROTOCOL_TARGETS = (("return", 1, None), ("return", 7, None), ("return", 30, Non
 RISK_SIGN = {"return": -1, "vol": 1, "drawdown": 1, "tail": 1}
 
 
-def _log_returns(close: pd.Series, timeframe: str) -> tuple[np.ndarray, np.ndarray, float]:
-    """Log returns on the gap-free grid (NaN around missing candles), slots, bars a year."""
-    length = timeframe_to_timedelta(timeframe)
-    values, slots = _grid(close, length)
-    returns = np.full(len(values), np.nan)
-    if len(values) > 1:
-        returns[1:] = np.log(values[1:] / values[:-1])
-    return returns, slots, 365.0 * (_DAY / length)
-
-
 def _rolling_std(returns: np.ndarray, k: int) -> np.ndarray:
     """Sample std (ddof=1) of each run of `k` consecutive returns, aligned on the last one."""
     out = np.full(len(returns), np.nan)
@@ -73,6 +63,31 @@ def _rolling_std(returns: np.ndarray, k: int) -> np.ndarray:
         windows = np.lib.stride_tricks.sliding_window_view(returns, k)
         out[k - 1:] = windows.std(axis=1, ddof=1)  # NaN when any return is missing
     return out
+
+
+def _realised_volatility(prices, timeframe: str, days, argument: str, start, end):
+    """The period's closes and, at each bar's close, the annualised volatility of `days`.
+
+    Returns
+    -------
+    tuple
+        ``(close, k, vol, slots)``: the closes within [`start`, `end`]; the window in bars
+        (at least 2, else a ConfigError naming `argument`); on the gap-free grid of bars,
+        the sample std (ddof=1) of the `k` log returns up to each close, annualised with
+        ``365 * bars_per_day`` (NaN where a return is missing, and on the first `k` bars);
+        each close's slot on that grid.
+    """
+    close = window(closes(prices, timeframe), start, end)
+    k = bar_count(days, timeframe, argument)
+    if k < 2:
+        raise ConfigError(f"{argument}={days!r} spans {k} bar; a volatility needs at least 2 "
+                          f"returns, use e.g. 7")
+    length = timeframe_to_timedelta(timeframe)
+    values, slots = _grid(close, length)
+    returns = np.full(len(values), np.nan)
+    if len(values) > 1:
+        returns[1:] = np.log(values[1:] / values[:-1])
+    return close, k, _rolling_std(returns, k) * np.sqrt(365.0 * (_DAY / length)), slots
 
 
 def forward_volatility(prices, timeframe: str, horizon_days, *, start=None,
@@ -97,17 +112,11 @@ def forward_volatility(prices, timeframe: str, horizon_days, *, start=None,
         * sqrt(365 * bars_per_day)``, a fraction a year (0.6 = 60 %). NaN where a close of
         the window is missing or beyond the data.
     """
-    close = window(closes(prices, timeframe), start, end)
-    k = bar_count(horizon_days, timeframe, "horizon_days")
-    if k < 2:
-        raise ConfigError(f"horizon_days={horizon_days!r} spans {k} bar; a volatility needs "
-                          f"at least 2 returns, use e.g. 7")
-    returns, slots, per_year = _log_returns(close, timeframe)
-    ahead = np.full(len(returns), np.nan)
-    trailing = _rolling_std(returns, k)  # trailing[j] = std of returns j-k+1..j
-    ahead[:max(len(returns) - k, 0)] = trailing[k:]  # row t: returns t+1..t+k
-    return pd.Series(ahead[slots] * np.sqrt(per_year), index=close.index,
-                     name=f"vol_{_label(horizon_days)}")
+    close, k, trailing, slots = _realised_volatility(prices, timeframe, horizon_days,
+                                                     "horizon_days", start, end)
+    ahead = np.full(len(trailing), np.nan)  # trailing[j]: returns j-k+1..j
+    ahead[:max(len(trailing) - k, 0)] = trailing[k:]  # row t: returns t+1..t+k
+    return pd.Series(ahead[slots], index=close.index, name=f"vol_{_label(horizon_days)}")
 
 
 def trailing_volatility(prices, timeframe: str, days=30, *, start=None,
@@ -133,13 +142,9 @@ def trailing_volatility(prices, timeframe: str, days=30, *, start=None,
     pd.Series
         float64 named ``"trailing_vol_<days>d"``; the first ``days`` bars are NaN.
     """
-    close = window(closes(prices, timeframe), start, end)
-    k = bar_count(days, timeframe, "days")
-    if k < 2:
-        raise ConfigError(f"days={days!r} spans {k} bar; use e.g. 30")
-    returns, slots, per_year = _log_returns(close, timeframe)
-    values = _rolling_std(returns, k) * np.sqrt(per_year)
-    return pd.Series(values[slots], index=close.index, name=f"trailing_vol_{_label(days)}")
+    close, _, trailing, slots = _realised_volatility(prices, timeframe, days, "days", start,
+                                                     end)
+    return pd.Series(trailing[slots], index=close.index, name=f"trailing_vol_{_label(days)}")
 
 
 def forward_drawdown_depth(prices, timeframe: str, horizon_days, *, start=None,

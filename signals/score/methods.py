@@ -38,6 +38,7 @@ from signals.score.aggregate import MethodResult, linear, month_starts, refit_sp
 from signals.score.learned import learned
 from signals.score.panel import Panel
 from signals.score.turbulence import turbulence
+from signals.score.weights import weight_value
 
 __all__ = ["METHODS", "MethodResult", "family", "family_shares", "family_weights", "get_method",
            "mean", "pca"]
@@ -78,10 +79,7 @@ def family_weights(names: list[str], weights: np.ndarray,
             raise ConfigError(f"family_weights names {fam!r}, which has no component in the "
                               f"weight set; families: {', '.join(sums)}. Give its components "
                               "a weight (weights={...}) to use it")
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w) \
-                or w < 0:
-            raise ConfigError(f"family weight of {fam!r} must be a number >= 0; got {w!r}")
-        out[fam] = float(w)
+        out[fam] = weight_value(w, f"family weight of {fam!r}")
     if not any(w > 0 for w in out.values()):
         raise ConfigError("at least one family weight must be positive")
     return out

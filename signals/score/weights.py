@@ -22,6 +22,32 @@ from signals.errors import ConfigError
 __all__ = ["Weights"]
 
 
+def weight_value(weight, what: str) -> float:
+    """A weight as given by a user, checked: a finite number >= 0 (a bool is not one).
+
+    Parameters
+    ----------
+    weight : object
+        The value given.
+    what : str
+        How the error names it, e.g. ``"weight of 'yen_rally'"``.
+
+    Returns
+    -------
+    float
+        `weight` as a float.
+
+    Raises
+    ------
+    ConfigError
+        `weight` is not such a number.
+    """
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
+            or not math.isfinite(weight) or weight < 0:
+        raise ConfigError(f"{what} must be a number >= 0; got {weight!r}")
+    return float(weight)
+
+
 class Weights(Mapping):
     """Validated, immutable component weights.
 
@@ -56,10 +82,7 @@ class Weights(Mapping):
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(f"unknown component {name!r} in weights.{hint} "
                                   f"Known: {', '.join(known)}")
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
-                    or not math.isfinite(weight) or weight < 0:
-                raise ConfigError(f"weight of {name!r} must be a number >= 0; got {weight!r}")
-            weights[name] = float(weight)
+            weights[name] = weight_value(weight, f"weight of {name!r}")
         if not any(w > 0 for w in weights.values()):
             raise ConfigError("at least one weight must be positive")
         self._weights = {name: w for name, w in weights.items() if w > 0}

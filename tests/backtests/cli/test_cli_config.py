@@ -105,3 +105,31 @@ def test_only_riskoffs_own_reports_and_charts_are_recognised(tmp_path):
     assert written_by_riskoff(ours) and not written_by_riskoff(theirs)
     assert not written_by_riskoff(tmp_path / "page.html")
     assert not written_by_riskoff(tmp_path / "missing.html")
+
+
+def test_config_show_hides_the_token_and_the_webhooks_secrets(project, capsys):
+    token = "riskoff-token-0123456789WXYZ"
+    webhook = "https://bot:pa55word@hooks.example/services/T0123ABC/B0456DEF/s3cretPathToken?key=v4lue"
+    (project / "riskoff.toml").write_text(f'[serve]\ntoken = "{token}"\nwebhook = "{webhook}"\n')
+    main(["config", "show", "serve", "--format", "json"])
+    rows = {row["option"]: row for row in json.loads(capsys.readouterr().out)["options"]}
+    assert rows["--token"]["value"] == "****WXYZ"
+    assert rows["--token"]["from"] == "./riskoff.toml"
+    assert rows["--webhook"]["value"] == "https://***@hooks.example/services/***/***/***?key=***"
+    for fmt in ("table", "csv"):
+        main(["config", "show", "serve", "--format", fmt])
+        out = capsys.readouterr().out
+        assert "****WXYZ" in out and "hooks.example" in out
+        for secret in ("0123456789", "pa55word", "T0123ABC", "s3cretPathToken", "v4lue"):
+            assert secret not in out, (fmt, secret)
+    from backtests.cli import riskoff
+    from backtests.cli.config import load_config
+
+    assert load_config(riskoff)[0]["serve"] == {"token": token, "webhook": webhook}
+
+
+def test_a_short_token_shows_none_of_its_characters(project, capsys):
+    (project / "riskoff.toml").write_text('[serve]\ntoken = "s3cret"\n')
+    main(["config", "show", "serve", "--format", "json"])
+    rows = {row["option"]: row for row in json.loads(capsys.readouterr().out)["options"]}
+    assert rows["--token"]["value"] == "****" and rows["--webhook"]["value"] is None

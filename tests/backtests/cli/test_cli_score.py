@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from backtests.cli import main, riskoff
 from tests import ROOT
+from tests.signals.bots import LEAKY_STRATEGY_CLASS
 
 
 def run(*args):
@@ -91,24 +92,14 @@ def test_check_lookahead_with_a_bad_target(tmp_path):
     assert result.exit_code == 2 and "cannot import" in result.output
 
 
-LEAK_JGB = """
-
-class LeakyRiskOffStrategy(RiskOffStrategy):
-    def use_macro(self, macro):
-        leaked = dict(macro)
-        jgb = macro["jgb_10y"]
-        leaked["jgb_10y"] = jgb.set_axis(jgb.index - pd.Timedelta(days=1))
-        super().use_macro(leaked)
-"""
-
-
 @pytest.mark.parametrize(("name", "exit_code", "says"), [("RiskOffStrategy", 0, "ok"),
                                                           ("LeakyRiskOffStrategy", 3,
                                                            "riskoff_jgb_10y_rise")])
 def test_check_lookahead_on_a_freqtrade_strategys_macro_side(tmp_path, name, exit_code, says):
     pytest.importorskip("freqtrade", reason="freqtrade is in the test extras")
     path = tmp_path / "strategy.py"
-    path.write_text((ROOT / "examples" / "freqtrade_strategy.py").read_text() + LEAK_JGB)
+    path.write_text((ROOT / "examples" / "freqtrade_strategy.py").read_text() + "\n"
+                    + LEAKY_STRATEGY_CLASS)
     result = CliRunner().invoke(riskoff, ["check-lookahead", f"{path}:{name}", "--cutoffs", "8",
                                           "--since", "2012-01-01", "--pair", "BTC/USDT"])
     assert result.exit_code == exit_code, result.output

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,23 +55,30 @@ def test_the_choice_reads_nothing_after_the_choice_period():
     assert len(cut_macro["jgb_10y"]) < len(macro["jgb_10y"])
 
 
+def table_row(text: str, first: str) -> list[str]:
+    """The cells of the one Markdown table row of `text` that starts with `first`."""
+    rows = [line for line in text.splitlines() if line.startswith(f"| {first}")]
+    assert len(rows) == 1, f"{len(rows)} rows start with {first!r}"
+    return [cell.strip() for cell in rows[0].strip().strip("|").split("|")]
+
+
 def test_the_documented_figures_are_the_recorded_ones():
-    """The levels and the rule quoted in the docs come from signals/defaults.toml."""
+    """The levels and the rule quoted in the docs come from signals/defaults.toml, and the
+    README's trust table (the default method and the trailing-volatility baseline) from
+    docs/evidence.md."""
     text = (ROOT / "docs" / "signals.md").read_text(encoding="utf-8")
     watch, stress, unwind = DEFAULTS.levels_of()
     assert f"**watch** from {watch:g}" in text and f"**stress** from\n   {stress:g}" in text
     assert f"**unwind** from {unwind:g}" in text and f"`{DEFAULTS.backtest_rule()}`" in text
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     evidence = (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
-    row = next(line for line in evidence.splitlines()
-               if line.startswith(f"| `{DEFAULTS.method}` | method |"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert f"| {cells[2]} | yes |" in readme or f"| {cells[2]} | no |" in readme
-    assert f"| {cells[5]} | " in readme  # the confirmation period's primary criterion
-    said = "no" if cells[7] == "no" else "yes"
-    assert re.search(r"\| confirmation, 2021-2023 \| " + re.escape(cells[5]) + rf" \| {said} \|",
-                     readme)
-    if said == "no":
+    method = table_row(evidence, f"`{DEFAULTS.method}` | method")
+    trailing = table_row(evidence, "`trailing_vol_30d` | baseline")
+    # evidence.md: predictor, kind, then primary, incremental, informative per period
+    for period, at in (("choice, ", 2), ("confirmation, 2021-2023", 5)):
+        trust = table_row(readme, period)  # period, the default, informative, trailing vol
+        assert trust[1:] == [method[at], method[at + 2], trailing[at]], period
+    if method[7] == "no":
         assert "**The score has not shown information about forward crypto risk in 2021-2023.**" \
             in readme
 
@@ -114,3 +119,14 @@ def test_a_broken_defaults_file_says_what_to_do(tmp_path):
         load_defaults(bad)
     with pytest.raises(ConfigError, match="no regime levels for method 'nope'"):
         DEFAULTS.levels_of("nope")
+
+
+def test_the_record_lines_of_the_defaults_file_change_no_default(tmp_path):
+    """The protocol version, the bundle and rule 3's verdict are for a reader, not read."""
+    text = PATH.read_text(encoding="utf-8")
+    record = ("protocol_version = ", "bundle = ", "carries_information = ")
+    picks = "\n".join(line for line in text.splitlines() if not line.startswith(record))
+    assert all(f"\n{key}" in text for key in record) and len(picks) < len(text)
+    path = tmp_path / "defaults.toml"
+    path.write_text(picks, encoding="utf-8")
+    assert load_defaults(path) == DEFAULTS

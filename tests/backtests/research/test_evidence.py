@@ -240,6 +240,14 @@ def test_evidence_checks_read_the_tables_they_are_given():
     checks = evidence_checks(table, None, ics).set_index("check")
     assert checks.loc["top_quintile", "fired"]
     assert "+50.0%" in checks.loc["top_quintile", "message"]
+    regimes = risk_table(pd.Series(["calm"] * 8 + ["stress"] * 2, index=index, name="regime"),
+                         targets)
+    checks = evidence_checks(table, regimes, ics).set_index("check")
+    assert checks.loc["top_regime", "fired"]
+    assert checks.loc["top_regime", "message"] == (
+        "the 'stress' regime (2 bars) was followed by a mean 30-day return of +50.0% (other "
+        "bars +0.0%) and drawdowns of 1.0% (others 20.0%): higher returns and no deeper "
+        "drawdowns")
 
 
 # ---------------------------------------------------------------- on the real data

@@ -2,12 +2,20 @@
 
 import warnings
 
+import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
 import signals
 from backtests.cli import riskoff
-from backtests.research.study import CANDIDATES, PERIODS, candidate_scores
+from backtests.research.study import (
+    CANDIDATES,
+    PERIODS,
+    asset_targets,
+    candidate_scores,
+    criterion_frames,
+)
+from backtests.research.targets import trailing_volatility
 
 
 def test_riskoff_study_writes_both_periods_side_by_side(tmp_path, monkeypatch):
@@ -42,3 +50,34 @@ def test_only_the_methods_the_score_offers_are_run(tmp_path):
     pd.testing.assert_frame_equal(scores["mean"], signals.risk_off_score(macro, method="mean"))
     assert status["no_such_method"].startswith("not ")  # not offered, or refused by name
     assert CANDIDATES[0] == "mean"
+
+
+def test_every_asset_is_judged_against_btc_trailing_volatility():
+    """The incremental criterion's control is BTC's, whatever order the assets come in."""
+    rng = np.random.default_rng(3)
+
+    def candles(first, days):
+        index = pd.date_range(first, periods=days, freq="D", tz="UTC", name="open_time")
+        return pd.DataFrame({"close": 100 * np.exp(np.cumsum(rng.normal(0, 0.03, days)))},
+                            index=index)
+
+    prices = {"ETH/USDT": candles("2020-01-11", 150), "BTC/USDT": candles("2020-01-01", 150)}
+    per_asset, control = asset_targets(prices, start="2020-02-01", end="2020-05-01")
+    btc_vol = trailing_volatility(prices["BTC/USDT"], "1d", 30)
+    eth_targets, eth_base = per_asset["ETH/USDT"]
+    assert eth_targets.index[0] == pd.Timestamp("2020-02-01", tz="UTC")
+    assert eth_targets.index[-1] == pd.Timestamp("2020-05-01", tz="UTC")
+    pd.testing.assert_series_equal(control, btc_vol.loc["2020-02-01":"2020-05-01"],
+                                   check_names=False)
+    own = eth_base["trailing_vol_30d"].iloc[-30:]  # ETH's own, known on these days
+    assert own.notna().all() and not np.allclose(own, control.iloc[-30:])
+
+    predictor = {s: pd.Series(np.arange(len(c), dtype="float64"), index=c.index)
+                 for s, c in prices.items()}
+    frames = criterion_frames(predictor, per_asset, control)
+    eth = frames["ETH/USDT"]
+    assert list(eth.columns) == ["x", "vol_30d", "drawdown_30d", "control"]
+    assert eth.index.equals(eth_targets.index)
+    pd.testing.assert_series_equal(eth["control"], btc_vol.reindex(eth.index), check_names=False)
+    assert eth["x"].iloc[0] == 21.0  # 2020-02-01 is ETH's 22nd candle
+    pd.testing.assert_series_equal(eth["vol_30d"], eth_targets["vol_30d"], check_names=False)

@@ -27,6 +27,16 @@ def flat_macro(n=600):
     }
 
 
+def four_yen_surges():
+    """:func:`flat_macro` on 1,200 weekdays, the yen 5% stronger on days 200, 500, 800, 1,100."""
+    macro = flat_macro(1200)
+    fx = macro["usdjpy"].copy()
+    for day in (200, 500, 800, 1100):
+        fx.iloc[day:] = fx.iloc[day] * 0.95
+    macro["usdjpy"] = fx
+    return macro
+
+
 def test_each_kind_of_event_is_found_on_its_day_and_nowhere_else():
     macro = flat_macro()
     fx = macro["usdjpy"].copy()
@@ -63,11 +73,7 @@ def test_a_new_five_year_high_of_the_30y_is_a_jgb_surge():
 
 
 def test_the_score_in_its_top_quintile_on_event_days_responds():
-    macro = flat_macro(1200)
-    fx = macro["usdjpy"].copy()
-    for day in (200, 500, 800, 1100):
-        fx.iloc[day:] = fx.iloc[day] * 0.95
-    macro["usdjpy"] = fx
+    macro = four_yen_surges()
     index = macro["usdjpy"].index
     days = event_days(macro)["yen_surge"]
     score = pd.Series(40.0, index=index)
@@ -87,11 +93,7 @@ def test_the_score_in_its_top_quintile_on_event_days_responds():
 
 
 def test_a_score_unrelated_to_the_events_does_not_respond_and_the_seed_reproduces():
-    macro = flat_macro(1200)
-    fx = macro["usdjpy"].copy()
-    for day in (200, 500, 800, 1100):
-        fx.iloc[day:] = fx.iloc[day] * 0.95
-    macro["usdjpy"] = fx
+    macro = four_yen_surges()
     rng = np.random.default_rng(0)
     score = pd.Series(rng.normal(50, 5, 1200), index=macro["usdjpy"].index)
     first = construct_validity(score, macro, start="2010-01-01", n_boot=300, seed=4)

@@ -22,6 +22,17 @@ HELD_SCORE = 59.723
 HELD_AT = "2024-01-04 01:30"
 UNUSABLE_SINCE = "2024-01-12 21:30:00.000003"  # the last of a weekly batch
 
+#: The planted macro leak: examples/freqtrade_strategy.py's RiskOffStrategy with the JGB
+#: 10Y stamped available a day before its release (needs ``pd`` and ``RiskOffStrategy``).
+LEAKY_STRATEGY_CLASS = """
+class LeakyRiskOffStrategy(RiskOffStrategy):
+    def use_macro(self, macro):
+        leaked = dict(macro)
+        jgb = macro["jgb_10y"]
+        leaked["jgb_10y"] = jgb.set_axis(jgb.index - pd.Timedelta(days=1))
+        super().use_macro(leaked)
+"""
+
 
 def build_template(folder: Path) -> Path:
     """A store holding the bundled data, built once per session."""

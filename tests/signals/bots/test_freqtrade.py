@@ -28,6 +28,7 @@ from signals.freqtrade import check_macro_lookahead
 from signals.score.composite import REGIMES
 from tests import ROOT
 from tests.freqtrade_offline import write_recorded_markets
+from tests.signals.bots import LEAKY_STRATEGY_CLASS
 
 pytest.importorskip("freqtrade", reason="freqtrade is in the test extras")
 LAUNCHER = ROOT / "tests" / "freqtrade_offline.py"
@@ -38,14 +39,7 @@ LEAKY_STRATEGY = '''"""RiskOffStrategy with JGB 10Y stamped available a day befo
 import pandas as pd
 from freqtrade_strategy import RiskOffStrategy
 
-
-class LeakyRiskOffStrategy(RiskOffStrategy):
-    def use_macro(self, macro):
-        leaked = dict(macro)
-        jgb = macro["jgb_10y"]
-        leaked["jgb_10y"] = jgb.set_axis(jgb.index - pd.Timedelta(days=1))
-        super().use_macro(leaked)
-'''
+''' + LEAKY_STRATEGY_CLASS
 
 
 @pytest.fixture(scope="module")
