@@ -28,8 +28,10 @@ Measured:
    against a hand-written numba loop, numpy, vectorbt's broadcast ``from_signals`` and
    backtesting.py's ``optimize`` (with peak memory);
 4. the first call in a fresh process (JIT included, on-disk cache warm);
-5. how cost grows with candles (10k, 100k, 1M): ``backtests.run`` against the hand loop
-   and vectorbt with ``stats()`` at each size, and a 100-combination sweep.
+5. how cost grows with candles (10k, 100k, 1M): ``backtests.run`` against the hand loop,
+   against the hand loop that also finds what the stats table needs (both curves' returns,
+   their sums and deepest falls, the exposure time and trades, in one straightforward
+   pass), and against vectorbt with ``stats()`` at each size; and a 100-combination sweep.
 """
 
 from __future__ import annotations
@@ -101,6 +103,50 @@ def hand_loop(open_, close, target, cost, cash):
                 units = 0.0
             held = want
     return cash + units * close[-1]
+
+
+@njit(cache=True)
+def hand_loop_with_stats(open_, close, target, cost, cash):
+    """The hand loop, also finding what the stats table needs, in one straightforward pass.
+
+    Both curves (the strategy's and buy-and-hold's) at every close, their returns' sum,
+    sum of squares and downside squares, their deepest fall and its candle, the exposure
+    time and the trades, as a user would add them to the loop above.
+    """
+    n = close.shape[0]
+    units = held = 0.0
+    hold_units = cash / (open_[1] * (1 + cost))
+    prev, bench_prev = cash, cash
+    high = bench_high = cash
+    sums = np.zeros(6)
+    depth = bench_depth = 0.0
+    trough = bench_trough = exposed = trades = 0
+    for t in range(1, n):
+        want = target[t - 1]
+        if want != held:
+            if want > 0:
+                units = cash / (open_[t] * (1 + cost))
+                cash = 0.0
+                trades += 1
+            else:
+                cash = units * open_[t] * (1 - cost)
+                units = 0.0
+            held = want
+        value = cash + units * close[t]
+        bench = hold_units * close[t]
+        exposed += units > 0
+        for k, (now, before) in enumerate(((value, prev), (bench, bench_prev))):
+            r = now / before - 1.0
+            sums[3 * k] += r
+            sums[3 * k + 1] += r * r
+            sums[3 * k + 2] += min(r, 0.0) ** 2
+        prev, bench_prev = value, bench
+        high, bench_high = max(high, value), max(bench_high, bench)
+        if value / high - 1.0 < depth:
+            depth, trough = value / high - 1.0, t
+        if bench / bench_high - 1.0 < bench_depth:
+            bench_depth, bench_trough = bench / bench_high - 1.0, t
+    return sums, depth, trough, bench_depth, bench_trough, exposed, trades
 
 
 @njit(cache=True)
@@ -470,7 +516,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 
 
 def scaling(repeats: int) -> list[tuple]:
-    """Per size: medians of backtests.run, the hand loop, vectorbt + stats(), a sweep."""
+    """Per size: medians of backtests.run, both hand loops, vectorbt + stats(), a sweep."""
     import backtests
     from backtests.research.sweep import sweep
     from signals.score.align import align_to_bars
@@ -486,6 +532,7 @@ def scaling(repeats: int) -> list[tuple]:
             "run": lambda p=prices, s=scores: backtests.run(p, s, fee_bps=15, slippage_bps=0,
                                                             timeframe="1h"),
             "hand": lambda o=o, c=c, t=target: hand_loop(o, c, t, COST, CASH),
+            "hand_stats": lambda o=o, c=c, t=target: hand_loop_with_stats(o, c, t, COST, CASH),
             "vectorbt": lambda p=naive, t=target: vectorbt_run(p, t),
             "sweep": lambda p=prices, s=scores: sweep(
                 p, s, thresholds=np.linspace(50, 99, 10), smoothing=range(1, 11),
@@ -493,8 +540,15 @@ def scaling(repeats: int) -> list[tuple]:
         }
         for fn in fns.values():
             fn()  # warm-up
+        stats = fns["run"]().stats["strategy"]
+        _, depth, _, _, _, exposed, trades = fns["hand_stats"]()
+        if not (abs(depth * 100 - stats["Max. Drawdown [%]"]) < 1e-7
+                and trades == stats["# Trades"]
+                and abs(exposed / n * 100 - stats["Exposure Time [%]"]) < 1e-9):
+            raise SystemExit("the hand loop with stats disagrees with backtests.run")
         medians = interleaved_medians(fns, repeats)
-        rows.append((n, medians["run"], medians["hand"], medians["vectorbt"], medians["sweep"]))
+        rows.append((n, medians["run"], medians["hand"], medians["hand_stats"],
+                     medians["vectorbt"], medians["sweep"]))
     return rows
 
 
@@ -591,12 +645,13 @@ def print_scaling(rows, header: str) -> None:
     print("### Scaling, and backtests.run against its targets\n")
     print(header + "\n")
     print("| candles | backtests.run | per candle | hand-written loop | run / hand loop "
-          "| vectorbt + stats() (tz-naive) | vectorbt / run | 100-combination sweep |")
-    print("|---|---|---|---|---|---|---|---|")
-    for n, run, hand, vbt, many in rows:
+          "| hand loop with stats | run / it | vectorbt + stats() (tz-naive) | vectorbt / run "
+          "| 100-combination sweep |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n, run, hand, hand_stats, vbt, many in rows:
         print(f"| {n:,} | {run * 1000:,.2f} ms | {run / n * 1e9:.1f} ns | {hand * 1000:,.2f} ms "
-              f"| {run / hand:.1f}x | {vbt * 1000:,.1f} ms | {vbt / run:.1f}x "
-              f"| {many * 1000:,.0f} ms |")
+              f"| {run / hand:.1f}x | {hand_stats * 1000:,.2f} ms | {run / hand_stats:.1f}x "
+              f"| {vbt * 1000:,.1f} ms | {vbt / run:.1f}x | {many * 1000:,.0f} ms |")
     print()
     big = rows[-1]
     per = [run / n for n, run, *_ in rows]

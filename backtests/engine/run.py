@@ -32,10 +32,15 @@ def infer_timeframe(index: pd.DatetimeIndex) -> str:
 
 
 def _scores_frame(scores) -> pd.DataFrame:
+    """`scores` as a frame with a ``score`` column, a snapshot of their data without attrs.
+
+    pandas deep-copies a frame's ``attrs`` at every step, which for a score's provenance
+    costs milliseconds each time; a backtest reads the method before this.
+    """
     if isinstance(scores, pd.Series):
-        return scores.rename("score").to_frame()
+        return pd.DataFrame({"score": scores}, copy=False)
     if isinstance(scores, pd.DataFrame) and "score" in scores:
-        return scores
+        return pd.DataFrame(scores, copy=False)
     raise DataContractError("scores must be signals.risk_off_score()'s frame or a Series of "
                             "scores indexed by UTC time")
 
@@ -49,7 +54,7 @@ def check_scores(scores) -> pd.DataFrame:
         No score at all (every rule would hold buy-and-hold), scores on a 0-1 scale, or
         scores outside 0-100.
     """
-    frame = _scores_frame(scores).copy(deep=False)  # a snapshot, as for the candles
+    frame = _scores_frame(scores)
     column = frame["score"]
     values = column.to_numpy("float64") if pd.api.types.is_float_dtype(column) else \
         pd.to_numeric(column, errors="coerce").to_numpy("float64")
