@@ -35,7 +35,8 @@ def main() -> None:
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
 
     def whole(read_frames: bool = False):
-        result = backtests.run(prices, scores, fee_bps=15, slippage_bps=0, timeframe="1h")
+        result = backtests.run(prices, scores, rule=rule, fee_bps=15, slippage_bps=0,
+                               timeframe="1h")
         if read_frames:
             return result.equity, result.aligned
         return result
