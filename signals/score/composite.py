@@ -50,7 +50,7 @@ from signals.errors import ConfigError, DataContractError
 from signals.families.registry import Component, get_component
 from signals.score.methods import METHODS, get_method
 from signals.score.methods import family_weights as family_weights_of
-from signals.score.panel import Panel, build_panel
+from signals.score.panel import Panel, build_panel, sorted_union
 from signals.score.standardize import standardize
 from signals.score.weights import Weights
 from signals.times import to_utc
@@ -352,8 +352,8 @@ def risk_off_score(
         out = out[out.index >= to_utc(start, "start")]
     if end is not None:
         out = out[out.index <= to_utc(end, "end")]
-    updates = np.unique(np.concatenate([z.index.asi8 for _, z in zs.values()]))
-    expiry_only = np.setdiff1d(out.index.as_unit("ns").asi8, updates)
+    updates = sorted_union([z.index.asi8 for _, z in zs.values()])
+    expiry_only = np.setdiff1d(out.index.as_unit("ns").asi8, updates, assume_unique=True)
     out.attrs.update(method=method, weights=dict(weights), missing=missing, cap=cap,
                      min_coverage=min_coverage,
                      expiry_only=tuple(pd.DatetimeIndex(expiry_only.view("datetime64[ns]"),

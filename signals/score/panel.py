@@ -34,7 +34,7 @@ import pandas as pd
 
 from signals.families.registry import Component
 
-__all__ = ["FADE_STEPS", "Panel", "build_panel", "row_times"]
+__all__ = ["FADE_STEPS", "Panel", "build_panel", "row_times", "sorted_union"]
 
 #: Daily steps over which a stale component's last z-score fades to 0.
 FADE_STEPS = 30
@@ -94,6 +94,19 @@ def _expiries(times: np.ndarray, max_age: int) -> np.ndarray:
     return np.append(times[gaps], times[-1]) + max_age
 
 
+def sorted_union(arrays) -> np.ndarray:
+    """The distinct values of some int64 arrays (times), sorted.
+
+    ``np.unique`` of their concatenation, by one sort: numpy's hashing unique is several
+    times slower on times.
+    """
+    values = np.sort(np.concatenate(arrays))
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def row_times(component: Component, z: pd.Series) -> np.ndarray:
     """Times (int64 ns, sorted, unique) at which `component` changes a score row.
 
@@ -102,7 +115,7 @@ def row_times(component: Component, z: pd.Series) -> np.ndarray:
     """
     expiries = _expiries(z.index.asi8, component.max_age.value)
     steps = [expiries + k * _DAY for k in range(FADE_STEPS + 1)]
-    return np.unique(np.concatenate([z.index.asi8, *steps]))
+    return sorted_union([z.index.asi8, *steps])
 
 
 def _asof(z: pd.Series, times: np.ndarray,
@@ -137,7 +150,7 @@ def build_panel(zs: dict[str, tuple[Component, pd.Series]], names: list[str]) ->
     -------
     Panel
     """
-    times = np.unique(np.concatenate([row_times(c, z) for c, z in zs.values()]))
+    times = sorted_union([row_times(c, z) for c, z in zs.values()])
     z_matrix = np.full((len(times), len(names)), np.nan)
     fade = np.full((len(times), len(names)), np.nan)
     fresh = np.zeros((len(times), len(names)), dtype=bool)

@@ -11,7 +11,13 @@ import pytest
 import signals
 from signals.errors import ConfigError
 from signals.families.registry import STANDARDIZATIONS
-from signals.score.standardize import TEN_YEARS, percentile_zscore, standardize
+from signals.score.panel import sorted_union
+from signals.score.standardize import (
+    TEN_YEARS,
+    _normal_quantile,
+    percentile_zscore,
+    standardize,
+)
 from tests.signals import macro_series
 
 
@@ -74,3 +80,19 @@ def test_an_unknown_standardisation_names_the_choices():
     with pytest.raises(ConfigError, match="unknown standardisation 'zscore_10y'; use one of "
                                           "zscore, zscore_5y, percentile_10y"):
         standardize(macro_series([1.0, 2.0]), "zscore_10y", "daily")
+
+
+def test_the_normal_quantile_is_the_standard_librarys_on_whole_arrays():
+    """AS241 on arrays gives NormalDist().inv_cdf's values exactly, tails included."""
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.random(20_000), 10.0 ** -rng.uniform(1, 300, 5_000),
+                        1.0 - 10.0 ** -rng.uniform(1, 16, 5_000), [0.075, 0.925, 0.5]])
+    expected = np.array([NormalDist().inv_cdf(v) for v in p])
+    np.testing.assert_array_equal(_normal_quantile(p), expected)
+    assert np.isnan(_normal_quantile(np.array([np.nan]))).all()
+
+
+def test_the_sorted_union_of_times_is_numpys_unique():
+    rng = np.random.default_rng(4)
+    arrays = [np.sort(rng.integers(0, 10**6, size)) for size in (0, 1, 500, 20_000)]
+    np.testing.assert_array_equal(sorted_union(arrays), np.unique(np.concatenate(arrays)))
