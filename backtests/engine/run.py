@@ -34,8 +34,8 @@ def infer_timeframe(index: pd.DatetimeIndex) -> str:
 def _scores_frame(scores) -> pd.DataFrame:
     """`scores` as a frame with a ``score`` column, a snapshot of their data without attrs.
 
-    pandas deep-copies a frame's ``attrs`` at every step, which for a score's provenance
-    costs milliseconds each time; a backtest reads the method before this.
+    pandas deep-copies a frame's ``attrs`` at every step, and a backtest needs none of
+    them (it reads the method before this).
     """
     if isinstance(scores, pd.Series):
         return pd.DataFrame({"score": scores}, copy=False)

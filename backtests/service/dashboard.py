@@ -84,7 +84,7 @@ def score_chart(scores: pd.DataFrame) -> str:
     ----------
     scores : pd.DataFrame
         Score rows (:func:`signals.risk_off_score`), any ``attrs`` stripped: pandas copies
-        them at every step, and a whole history's ``expiry_only`` makes that slow.
+        them at every step.
 
     Returns
     -------

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,6 +52,19 @@ def test_no_score_at_any_time_is_an_error_naming_what_is_missing(bundled_macro):
                        r"jgb_superlong_jump, jgb_curve_steepening, boj_hike_pricing, .*inputs "
                        r"not in the data: .*jgb_10y, jgb_2y, jgb_30y"):
         signals.risk_off_score(no_jgb)
+
+
+def test_the_expiry_times_are_a_tuple_of_timestamps_pandas_need_not_copy(bundled_macro):
+    """pandas deep-copies attrs at every step: the expiry times copy as themselves."""
+    scores = signals.risk_off_score(bundled_macro)
+    expired = scores.attrs["expiry_only"]
+    assert isinstance(expired, tuple) and len(expired) > 100
+    assert all(isinstance(t, pd.Timestamp) and str(t.tz) == "UTC" for t in expired)
+    assert copy.deepcopy(scores.attrs)["expiry_only"] is expired
+    assert scores["score"].attrs["expiry_only"] is expired
+    # attrs still compare as values, so frames of one score can be put together
+    both = pd.concat([scores.iloc[:10], scores.iloc[10:20]])
+    assert both.attrs["expiry_only"] == expired
 
 
 def test_current_score_is_the_last_row_scored_when_data_arrived(bundled_macro):
