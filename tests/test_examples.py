@@ -7,6 +7,7 @@ from pathlib import Path
 from tests import ROOT
 
 EXAMPLES = ROOT / "examples"
+DOCS = ROOT / "docs"
 
 
 def offline_env(tmp_path) -> dict:
@@ -23,6 +24,13 @@ def run_example(name: str, tmp_path, *args: str, env: dict | None = None) -> str
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def quoted_in_docs(output: str, page: str) -> None:
+    """Every line a script printed stands in docs/`page` as printed: the page quotes it."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    stale = [line for line in output.splitlines() if line.strip() and line not in text]
+    assert not stale, f"docs/{page} quotes an older output; paste the script's: {stale}"
 
 
 def test_score_episodes_prints_its_table(tmp_path):
@@ -44,6 +52,13 @@ def test_seeds_scenario_prints_both_readings(tmp_path):
         now, shocked = float(row[1].split()[0]), float(row[2])
         assert 0 <= now <= 100 and 0 <= shocked <= 100
         assert shocked > now  # every move of the scenario points risk-off
+    quoted_in_docs("\n".join(lines), "signals.md")
+
+
+def test_the_availability_margins_table_in_the_docs_is_what_its_script_prints(tmp_path):
+    out = run_example(str(DOCS / "availability_margin.py"), tmp_path)
+    assert "| now (with the margins) |" in out
+    quoted_in_docs(out, "signals.md")
 
 
 def test_the_risk_gate_refuses_in_an_unwind_and_says_why_now(tmp_path):
