@@ -107,50 +107,84 @@ def simulate(
                      execution == "open", float(initial_cash))
 
 
-@njit(cache=True, inline="always")
-def _begin(initial_cash):  # pragma: no cover
-    """The account before the first candle (see :func:`_step`).
+@njit(cache=True)
+def _stretches(open_, close, target, cost_rate, at_open, initial_cash):  # pragma: no cover
+    """Where the strategy's and buy-and-hold's accounts change over the candles, and to what.
 
-    The strategy's cash, units and exposure wanted, then buy-and-hold's cash, units and
-    the fee it paid.
+    Stretch ``k`` covers candles ``bounds[k]`` to ``bounds[k + 1] - 1``: the first candle,
+    the second (where buy-and-hold buys) and every candle where the strategy trades begin
+    one, as :func:`simulate` trades.
+
+    Returns
+    -------
+    bounds : np.ndarray
+        int, the stretches' first candles, then the number of candles.
+    accounts : np.ndarray
+        Shape (stretches, 4): the strategy's cash and units through the stretch, then
+        buy-and-hold's.
+    paid : np.ndarray
+        The strategy's fee on each stretch's first candle, USD.
+    hold_fee : float
+        What buy-and-hold's one buy cost, USD.
     """
-    return initial_cash, 0.0, 0.0, initial_cash, 0.0, 0.0
-
-
-@njit(cache=True, inline="always")
-def _step(t, open_, close, target, cost_rate, at_open, account):  # pragma: no cover
-    """Candle `t` of the strategy and of buy-and-hold, from `account` (:func:`_begin`).
-
-    Returns the account after the candle, the strategy's value at its close, buy-and-hold's,
-    the strategy's exposure then (after drift) and the fee it paid on the candle. The one
-    step behind :func:`simulate_with_benchmark` and ``backtests.run``'s streaming passes,
-    so both see the same numbers.
-    """
-    cash, units, current, hold_cash, hold_units, hold_fee = account
-    fee = 0.0
-    if t > 0:
-        price = open_[t] if at_open else close[t]
+    n = close.shape[0]
+    bounds = np.empty(n + 1, np.int64)  # pages not written are never touched
+    accounts = np.empty((n, 4))
+    paid = np.empty(n)
+    cash = hold_cash = initial_cash
+    units = hold_units = current = hold_fee = 0.0
+    bounds[0], paid[0] = 0, 0.0
+    accounts[0] = (cash, units, hold_cash, hold_units)
+    count = 1
+    for t in range(1, n):
         wanted = target[t - 1]
+        if wanted == current and t > 1:
+            continue
+        price = open_[t] if at_open else close[t]
+        fee = 0.0
         if wanted != current:
             cash, units, fee = trade(cash, units, price, wanted, cost_rate)
             current = wanted
         if t == 1:
             hold_cash, hold_units, hold_fee = trade(hold_cash, hold_units, price, 1.0,
                                                     cost_rate)
-    value = cash + units * close[t]
-    held = units * close[t] / value if value != 0.0 else 0.0
-    return ((cash, units, current, hold_cash, hold_units, hold_fee), value,
-            hold_cash + hold_units * close[t], held, fee)
+        bounds[count], paid[count] = t, fee
+        accounts[count] = (cash, units, hold_cash, hold_units)
+        count += 1
+    bounds[count] = n
+    return bounds[:count + 1], accounts[:count], paid[:count], hold_fee
 
 
-@njit(cache=True)
-def _simulate_with_benchmark(open_, close, target, cost_rate, at_open, initial_cash,
-                             equity, held, fees):  # pragma: no cover
-    account = _begin(initial_cash)
-    for t in range(close.shape[0]):
-        account, equity[0, t], equity[1, t], held[t], fees[t] = _step(
-            t, open_, close, target, cost_rate, at_open, account)
-    return account[5]
+@njit(cache=True, error_model="numpy")
+def _values(lo, hi, close, bounds, accounts, paid, stretch, equity, bench, held,
+            fees):  # pragma: no cover
+    """Candles `lo` to `hi - 1` of both curves into the arrays' entries 0, 1, ...
+
+    Within a stretch (:func:`_stretches`) a value is ``cash + units * close``; the
+    exposure is the units' share of it (0 when it is 0) and the fee is paid on its first
+    candle. `stretch` is the stretch holding `lo`; returns the one holding `hi`.
+    """
+    t = lo
+    while t < hi:
+        while bounds[stretch + 1] <= t:
+            stretch += 1
+        stop = min(hi, bounds[stretch + 1])
+        cash, units, hold_cash, hold_units = accounts[stretch]
+        at = t - lo
+        # views from the first candle on, so that numba's indices need no wrap-around
+        window, worth, hold, share, fee = (close[t:stop], equity[at:], bench[at:],
+                                           held[at:], fees[at:])
+        for j in range(stop - t):
+            part = units * window[j]
+            value = cash + part
+            worth[j] = value
+            hold[j] = hold_cash + hold_units * window[j]
+            share[j] = part / value if value != 0.0 else 0.0
+            fee[j] = 0.0
+        if bounds[stretch] == t:
+            fee[0] = paid[stretch]
+        t = stop
+    return stretch
 
 
 def _cost_rate(execution: str, fee_bps: float, slippage_bps: float) -> float:
@@ -171,10 +205,11 @@ def simulate_with_benchmark(
     execution: str = "open",
     initial_cash: float = 10_000.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """:func:`simulate` and buy-and-hold under the same costs, in one pass.
+    """:func:`simulate` and buy-and-hold under the same costs.
 
-    Buy-and-hold is the same loop with a target of 1 at every close, so both curves are
-    exactly what two calls of :func:`simulate` give.
+    The accounts change only where the strategy trades (:func:`_stretches`) and where
+    buy-and-hold buys; between those the values follow the close (:func:`_values`). Both
+    curves are exactly what two calls of :func:`simulate` give.
 
     Parameters
     ----------
@@ -194,15 +229,16 @@ def simulate_with_benchmark(
         What buy-and-hold's one buy cost, USD.
     """
     cost_rate = _cost_rate(execution, fee_bps, slippage_bps)
+    close = np.ascontiguousarray(close, dtype=np.float64)
     n = len(close)
+    bounds, accounts, paid, hold_fee = _stretches(
+        np.ascontiguousarray(open_, dtype=np.float64), close,
+        np.ascontiguousarray(target, dtype=np.float64), cost_rate, execution == "open",
+        float(initial_cash))
     # allocated here, not in the compiled loop: numpy asks the system for huge pages, so
     # a million candles' curves take far fewer page faults
     equity, held, fees = np.empty((2, n)), np.empty(n), np.empty(n)
-    hold_fee = _simulate_with_benchmark(np.ascontiguousarray(open_, dtype=np.float64),
-                                        np.ascontiguousarray(close, dtype=np.float64),
-                                        np.ascontiguousarray(target, dtype=np.float64),
-                                        cost_rate, execution == "open", float(initial_cash),
-                                        equity, held, fees)
+    _values(0, n, close, bounds, accounts, paid, 0, equity[0], equity[1], held, fees)
     return equity, held, fees, hold_fee
 
 

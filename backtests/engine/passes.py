@@ -1,21 +1,25 @@
 """The compiled passes over a backtest's candles behind the stats table; no curve stored.
 
 A backtest's curves (both equities, the exposure, the fees) are 32 MB at a million
-candles, and writing them to fresh memory costs more than simulating them again. So each
-pass walks either the stored curves (``stats_table``) or the simulation itself, one step
-of :mod:`.kernel` at a time, and keeps only running figures: :func:`_sums` the returns'
-and the exposure's sums, :func:`_falls` both curves' deepest fall and the trades'
-stretches (:func:`_candle` gives each candle); :func:`curve_numbers` runs both for
-:func:`.stats._table`.
+candles, and writing them to fresh memory costs more than simulating them again. Between
+two trades, though, an account holds the same cash and units, so its value at a close is
+``cash + units * price``: a *stretch*. :func:`.kernel._stretches` walks the targets once
+and trades where they change. :func:`_walk` then makes the values of a block of candles at
+a time (:func:`.kernel._values`, as ``simulate_with_benchmark`` makes the curves) into
+small buffers that stay in the processor's cache, and short loops over each block find both curves'
+returns' sums and largest return, the exposure's sums and both curves' deepest fall.
+Stored curves (``stats_table``) are copied into the same buffers and go through the same
+loops, so :func:`simulated_numbers` and :func:`stored_numbers` give the same figures from
+the same values, bit for bit.
 
-Two short loops run faster than one long one, whose running figures no longer fit the
-processor's registers. The sums are running sums in time order. Their rounding error grows
-with the square root of the candles in practice, where numpy's pairwise sums grow with its
-logarithm; the figures agree with the plain metric functions to 1e-10 relative, tested up
-to a million candles (``tests/backtests/engine/test_passes.py``). The returns' squared
-deviations come in the same pass as their mean: they are summed about the first return (a
-shift, so that a steady curve gives exactly 0) and centred at the end, which loses a
-factor of ``1 + (mean - first return)**2 / variance`` in precision.
+Every value, return, exposure, high and fall is exactly what the stored curves give.
+The sums are added in whatever order lets the processor add several candles at once
+(``fastmath={"reassoc"}`` on those loops only), so the volatility, Sharpe, Sortino,
+turnover and fees agree with the plain metric functions to 1e-10 relative, tested up to a
+million candles (``tests/backtests/engine/test_passes.py``), not bit for bit. The
+returns' squared deviations come in the same pass as their mean: they are summed about
+the first return (a shift, so that a steady curve gives exactly 0) and centred at the
+end, which loses a factor of ``1 + (mean - first return)**2 / variance`` in precision.
 """
 
 from __future__ import annotations
@@ -23,86 +27,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from backtests.engine.kernel import _begin, _step
+from backtests.engine.kernel import _stretches, _values
 from backtests.engine.metrics import _EXPOSURE_ATOL
 
-__all__ = ["curve_numbers"]
+__all__ = ["simulated_numbers", "stored_numbers"]
 
 GUARD = 1e-9
 """How close to the deepest fall (as a fraction) a value must come to be divided out."""
 
+BLOCK = 512
+"""Candles whose values are made at once, in buffers that stay in the processor's cache."""
 
-@njit(cache=True, inline="always")
-def _candle(t, values, bench_values, exposure, fees, open_, close, target, cost_rate,
-            at_open, account):  # pragma: no cover
-    """Candle `t`, simulated or read from the stored curves.
-
-    The simulation's step (:func:`.kernel._step`) when `values` is ``None``: numba then
-    compiles the pass apart from the one over stored curves, so that neither tests which
-    it is at every candle. Returns the account after the candle, both values, the
-    exposure and the fee.
-    """
-    if values is None:
-        return _step(t, open_, close, target, cost_rate, at_open, account)
-    return account, values[t], bench_values[t], exposure[t], fees[t]
-
-
-@njit(cache=True, error_model="numpy")
-def _sums(n, values, bench_values, exposure, fees, open_, close, target, cost_rate,
-          at_open, initial_cash, atol):  # pragma: no cover
-    """The sums of both curves' returns and of the exposure over `n` candles, in one pass.
-
-    Returns
-    -------
-    sums : np.ndarray
-        8 sums: per curve (strategy, buy-and-hold) the returns, the squares of their
-        distances from the first return, the squared negative returns; then the |changes
-        of exposure| (from 0 before the first candle) and the fees.
-    figures : np.ndarray
-        Per curve: the first return (the shift), the largest |return|, the first and the
-        last value.
-    exposed : int
-        Candles with ``|exposure| > atol``.
-    usable : bool
-        Whether every value was a finite positive number and every exposure finite.
-    """
-    account = _begin(initial_cash)
-    first = bench_first = prev = bench_prev = last_held = 0.0
-    shift = bench_shift = largest = bench_largest = 0.0
-    a = b = c = d = e = f = traded = paid = 0.0
-    lowest = np.inf
-    exposed = 0
-    for t in range(n):
-        account, value, bench, held, fee = _candle(t, values, bench_values, exposure, fees,
-                                                   open_, close, target, cost_rate,
-                                                   at_open, account)
-        lowest = min(lowest, value, bench)
-        if t > 0:
-            r = value / prev - 1.0
-            bench_r = bench / bench_prev - 1.0
-            if t == 1:
-                shift, bench_shift = r, bench_r
-            largest = max(largest, abs(r))
-            bench_largest = max(bench_largest, abs(bench_r))
-            a += r
-            b += (r - shift) * (r - shift)
-            c += min(r, 0.0) * min(r, 0.0)
-            d += bench_r
-            e += (bench_r - bench_shift) * (bench_r - bench_shift)
-            f += min(bench_r, 0.0) * min(bench_r, 0.0)
-        else:
-            first, bench_first = value, bench
-        prev, bench_prev = value, bench
-        traded += abs(held - last_held)
-        last_held = held
-        paid += fee
-        if abs(held) > atol:
-            exposed += 1
-    sums = np.array([a, b, c, d, e, f, traded, paid])
-    figures = np.array([[shift, largest, first, prev],
-                        [bench_shift, bench_largest, bench_first, bench_prev]])
-    # NaN or infinite values and exposures make the sums so
-    return sums, figures, exposed, lowest > 0.0 and np.isfinite(sums).all()
+CHUNK = 32
+"""Candles looked at together for a new high or a deeper fall."""
 
 
 @njit(cache=True, inline="always")
@@ -133,80 +70,228 @@ def _track(t, value, state, when):  # pragma: no cover
     return (high, depth, level, floor), (top, peak, trough, recovery, searching)
 
 
-@njit(cache=True, error_model="numpy")
-def _falls(n, values, bench_values, exposure, fees, open_, close, target, cost_rate,
-           at_open, initial_cash, starts, stops, paid_before,
-           paid_through):  # pragma: no cover
-    """Both curves' deepest falls over `n` candles; simulating, each trade's stretch.
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _return_sums(values, returns, shift, total, squares, downside):  # pragma: no cover
+    """The returns of ``values[1:]`` over ``values[:-1]`` into `returns`, and into the sums.
 
-    A trade is a stretch of candles with a position in force (``target[t - 1] != 0`` on
-    candle ``t``): its first candle (`starts`), the candle after its last (`stops`; ``n``
-    while open), and the fees paid before it and through its exit candle (`paid_before`,
-    `paid_through`, USD, added in time order as ``np.cumsum`` adds).
+    The sums (see :func:`_walk`) may be added in any order (``reassoc``), so that the
+    processor adds several candles at once; the returns themselves are exact.
+    """
+    for j in range(returns.shape[0]):
+        r = values[j + 1] / values[j] - 1.0
+        returns[j] = r
+        total += r
+        squares += (r - shift) * (r - shift)
+        downside += min(r, 0.0) * min(r, 0.0)
+    return total, squares, downside
+
+
+@njit(cache=True, inline="always")
+def _largest(returns, largest):  # pragma: no cover
+    """The largest of `largest` and the |returns|, in four running maxima at once."""
+    a = b = c = d = largest
+    m = returns.shape[0]
+    j = 0
+    while j + 4 <= m:
+        a = max(a, abs(returns[j]))
+        b = max(b, abs(returns[j + 1]))
+        c = max(c, abs(returns[j + 2]))
+        d = max(d, abs(returns[j + 3]))
+        j += 4
+    for i in range(j, m):
+        a = max(a, abs(returns[i]))
+    return max(max(a, b), max(c, d))
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _exposure_sums(held, fees, atol, traded, exposed, paid):  # pragma: no cover
+    """The exposure's |changes| and time above `atol`, and the fees, over some candles.
+
+    ``held`` leads with the exposure before the candles; the sums may be added in any
+    order (``reassoc``).
+    """
+    for j in range(fees.shape[0]):
+        traded += abs(held[j + 1] - held[j])
+        exposed += abs(held[j + 1]) > atol
+        paid += fees[j]
+    return traded, exposed, paid
+
+
+@njit(cache=True, error_model="numpy")
+def _curve_falls(values, first, state, when):  # pragma: no cover
+    """Candles `first`, `first + 1`, ... with these `values` into the deepest fall.
+
+    Chunks of candles that neither reach the high nor go below the floor (most of them)
+    change nothing, so only the others go through :func:`_track` one by one.
+    """
+    for lo in range(0, values.shape[0], CHUNK):
+        chunk = values[lo:lo + CHUNK]
+        high, floor = state[0], state[3]
+        busy = False
+        for j in range(chunk.shape[0]):
+            busy |= (chunk[j] >= high) | (chunk[j] < floor)
+        if busy:
+            for j in range(chunk.shape[0]):
+                state, when = _track(first + lo + j, chunk[j], state, when)
+    return state, when
+
+
+@njit(cache=True, inline="always")
+def _fill(lo, hi, price, bench_price, bounds, accounts, paid, exposure, fees, stretch,
+          values, bench, held, spent):  # pragma: no cover
+    """Candles `lo` to `hi - 1` into the buffers' entries 1, 2, ...; the stretch after.
+
+    Simulating (`exposure` and `fees` ``None``), :func:`.kernel._values` makes them
+    (`stretch` is the stretch holding `lo`); otherwise the stored values are copied.
+    """
+    if exposure is None:
+        return _values(lo, hi, price, bounds, accounts, paid, stretch, values[1:], bench[1:],
+                       held[1:], spent[1:])
+    m = hi - lo
+    values[1:m + 1] = price[lo:hi]
+    bench[1:m + 1] = bench_price[lo:hi]
+    held[1:m + 1] = exposure[lo:hi]
+    spent[1:m + 1] = fees[lo:hi]
+    return stretch
+
+
+@njit(cache=True, error_model="numpy")
+def _walk(price, bench_price, bounds, accounts, paid, exposure, fees,
+          atol):  # pragma: no cover
+    """Every figure of both curves and the exposure, a block of candles at a time.
+
+    The values of :data:`BLOCK` candles are made (:func:`_fill`) into buffers that stay
+    in the processor's cache, each buffer led by the value before the block; short loops
+    then each find one kind of figure over the block, most of them several candles at
+    once.
 
     Returns
     -------
+    sums : np.ndarray
+        8 sums: per curve (strategy, buy-and-hold) the returns, the squares of their
+        distances from the first return, the squared negative returns; then the |changes
+        of exposure| (from 0 before the first candle) and the fees.
+    figures : np.ndarray
+        Per curve: the first return (the shift), the largest |return|, the first and the
+        last value.
     falls : np.ndarray
-        Shape (2, 2), per curve (strategy, buy-and-hold): high, deepest fall (<= 0).
+        Per curve: high, deepest fall (<= 0).
     times : np.ndarray
-        Shape (2, 3), int: per curve the fall's peak, trough and recovery (-1 none).
-    trades, bench_fee : int, float
-        Trades written, and buy-and-hold's fee (simulating; else 0).
+        int, per curve: the fall's peak, trough and recovery (-1 none).
+    exposed : int
+        Candles with ``|exposure| > atol``.
+    usable : bool
+        Whether every value was a finite positive number and every exposure finite.
     """
-    state = bench_state = (0.0, 0.0, 0.0, 0.0)
+    n = bounds[-1]
+    values, bench, held, spent = (np.empty(BLOCK + 1), np.empty(BLOCK + 1),
+                                  np.empty(BLOCK + 1), np.empty(BLOCK + 1))
+    returns = np.empty(BLOCK)
+    # the first candle: no return; its exposure changed from none
+    held[0] = 0.0
+    stretch = _fill(0, 1, price, bench_price, bounds, accounts, paid, exposure, fees, 0,
+                    values, bench, held, spent)
+    traded, exposed, spent_total = _exposure_sums(held[:2], spent[1:2], atol, 0.0, 0, 0.0)
+    first, bench_first = values[1], bench[1]
+    state = (first, 0.0, 0.0, first * (1.0 + GUARD))  # the first high
+    bench_state = (bench_first, 0.0, 0.0, bench_first * (1.0 + GUARD))
     when = bench_when = (0, -1, -1, -1, 0)
-    account = _begin(initial_cash)
-    count = 0
-    active = False
-    spent = 0.0
-    for t in range(n):
-        account, value, bench, _, fee = _candle(t, values, bench_values, exposure, fees,
-                                                open_, close, target, cost_rate, at_open,
-                                                account)
-        if t == 0:  # the first high
-            state = (value, 0.0, 0.0, value * (1.0 + GUARD))
-            bench_state = (bench, 0.0, 0.0, bench * (1.0 + GUARD))
-        state, when = _track(t, value, state, when)
-        bench_state, bench_when = _track(t, bench, bench_state, bench_when)
-        if values is None:
-            now = t > 0 and target[t - 1] != 0.0
-            if now and not active:
-                starts[count] = t
-                paid_before[count] = spent
-                count += 1
-            spent += fee
-            if active and not now:
-                stops[count - 1] = t
-                paid_through[count - 1] = spent  # the exit candle's fee included
-            active = now
-    if active:
-        stops[count - 1] = n
-        paid_through[count - 1] = spent
+    shift = bench_shift = largest = bench_largest = 0.0
+    a = b = c = d = e = f = 0.0
+    m = 1  # the last candle's entry in the buffers
+    for lo in range(1, n, BLOCK):
+        values[0], bench[0], held[0] = values[m], bench[m], held[m]  # the candle before
+        hi = min(lo + BLOCK, n)
+        m = hi - lo
+        stretch = _fill(lo, hi, price, bench_price, bounds, accounts, paid, exposure, fees,
+                        stretch, values, bench, held, spent)
+        if lo == 1:  # the first return: the shift the squares are summed about
+            shift, bench_shift = values[1] / values[0] - 1.0, bench[1] / bench[0] - 1.0
+        a, b, c = _return_sums(values[:m + 1], returns[:m], shift, a, b, c)
+        largest = _largest(returns[:m], largest)
+        d, e, f = _return_sums(bench[:m + 1], returns[:m], bench_shift, d, e, f)
+        bench_largest = _largest(returns[:m], bench_largest)
+        traded, exposed, spent_total = _exposure_sums(held[:m + 1], spent[1:m + 1], atol,
+                                                      traded, exposed, spent_total)
+        state, when = _curve_falls(values[1:m + 1], lo, state, when)
+        bench_state, bench_when = _curve_falls(bench[1:m + 1], lo, bench_state, bench_when)
+    sums = np.array([a, b, c, d, e, f, traded, spent_total])
+    figures = np.array([[shift, largest, first, values[m]],
+                        [bench_shift, bench_largest, bench_first, bench[m]]])
     falls = np.array([state[:2], bench_state[:2]])
-    # peak, trough, recovery (-1 while never recovered)
     times = np.empty((2, 3), np.int64)
     for row, w in enumerate((when, bench_when)):
         times[row, 0], times[row, 1], times[row, 2] = w[1], w[2], w[3] if not w[4] else -1
-    return falls, times, count, account[5]
+    # a value at or below 0 is a fall of 100% or more; NaN or infinite values and
+    # exposures make the sums so
+    usable = (first > 0.0 and bench_first > 0.0 and falls[0, 1] > -1.0
+              and falls[1, 1] > -1.0 and np.isfinite(sums).all())
+    return sums, figures, falls, times, exposed, usable
 
 
-def curve_numbers(curves: tuple, simulation: tuple, initial_cash: float,
-                  stretches: tuple) -> tuple:
-    """What :func:`.stats._table` reads, from :func:`_sums` and :func:`_falls`.
+@njit(cache=True)
+def _trades(bounds, target, paid):  # pragma: no cover
+    """Each trade's stretch of candles, from the accounts' stretches (:func:`_stretches`).
+
+    A trade is a stretch of candles with a position in force (``target[t - 1] != 0`` on
+    candle ``t``), which starts and stops only where the strategy trades.
+
+    Returns
+    -------
+    starts, stops : np.ndarray
+        int, each trade's first candle and the candle after its last (the number of
+        candles while open).
+    paid_before, paid_through : np.ndarray
+        The fees paid before the trade and through its exit candle, USD, added in time
+        order as ``np.cumsum`` adds.
+    """
+    room = bounds.shape[0]  # a trade starts only where a stretch does
+    starts, stops = np.empty(room, np.int64), np.empty(room, np.int64)
+    paid_before, paid_through = np.empty(room), np.empty(room)
+    count = 0
+    active = False
+    spent = 0.0
+    for k in range(1, bounds.shape[0] - 1):
+        t = bounds[k]
+        now = target[t - 1] != 0.0
+        if now and not active:
+            starts[count], paid_before[count] = t, spent
+            count += 1
+        spent += paid[k]
+        if active and not now:
+            stops[count - 1], paid_through[count - 1] = t, spent  # the exit's fee included
+        active = now
+    if active:
+        stops[count - 1], paid_through[count - 1] = bounds[-1], spent
+    return starts[:count], stops[:count], paid_before[:count], paid_through[:count]
+
+
+def _figures(walked: tuple, n: int) -> tuple:
+    """:func:`_walk`'s findings over `n` candles, as :func:`.stats._table` reads them."""
+    sums, figures, falls, times, exposed, usable = walked
+    bars = n - 1
+    numbers = np.empty((2, 6))
+    for row in range(2):
+        total, squares, downside = sums[3 * row:3 * row + 3]
+        mean = total / bars
+        off = mean - figures[row, 0]  # the mean's distance from the shift
+        numbers[row] = (mean, max(squares - bars * off * off, 0.0), downside,
+                        figures[row, 1], falls[row, 0], falls[row, 1])
+    return numbers, times, figures[:, 2:4], exposed, sums[6], sums[7], usable
+
+
+def stored_numbers(values: np.ndarray, bench_values: np.ndarray, exposure: np.ndarray,
+                   fees: np.ndarray) -> tuple:
+    """What :func:`.stats._table` reads, from stored curves.
 
     Parameters
     ----------
-    curves : tuple of np.ndarray
-        The stored strategy equity, buy-and-hold equity, exposure and fees (USD), or four
-        ``None`` to simulate.
-    simulation : tuple
-        ``(open_, close, target, cost_rate, at_open)`` to simulate (:func:`.kernel._step`),
-        or three empty arrays, 0.0 and True for stored curves.
-    initial_cash : float
-        Starting equity, USD.
-    stretches : tuple of np.ndarray
-        Where the trades' stretches go (see :func:`_falls`): room for every trade when
-        simulating, else empty.
+    values, bench_values : np.ndarray
+        The strategy's and buy-and-hold's equity at each close, USD, float64.
+    exposure : np.ndarray
+        The strategy's exposure at each close, fraction of equity.
+    fees : np.ndarray
+        The strategy's fees on each candle, USD.
 
     Returns
     -------
@@ -220,24 +305,42 @@ def curve_numbers(curves: tuple, simulation: tuple, initial_cash: float,
         Shape (2, 2): each curve's first and last value.
     exposed, traded, paid : int, float, float
         Candles with ``|exposure| > atol``, the summed |change of exposure|, the fees.
-    trades, bench_fee : int, float
-        Trades written to `stretches` and buy-and-hold's fee (simulating; else 0).
     usable : bool
         Whether both curves stayed finite positive numbers and the exposure finite; the
         other figures mean nothing otherwise.
     """
-    n = len(simulation[1] if curves[0] is None else curves[0])
-    sums, figures, exposed, usable = _sums(n, *curves, *simulation, initial_cash,
-                                           _EXPOSURE_ATOL)
-    state, when, trades, bench_fee = _falls(n, *curves, *simulation, initial_cash,
-                                            *stretches)
-    bars = n - 1
-    numbers = np.empty((2, 6))
-    for row in range(2):
-        total, squares, downside = sums[3 * row:3 * row + 3]
-        mean = total / bars
-        off = mean - figures[row, 0]  # the mean's distance from the shift
-        numbers[row] = (mean, max(squares - bars * off * off, 0.0), downside,
-                        figures[row, 1], state[row, 0], state[row, 1])
-    return (numbers, when, figures[:, 2:4], exposed, sums[6], sums[7], trades,
-            bench_fee, usable)
+    # one stretch each: no cash and one unit of the stored value
+    walked = _walk(values, bench_values, np.array([0, len(values)]),
+                   np.array([[0.0, 1.0, 0.0, 1.0]]), np.zeros(1), exposure, fees,
+                   _EXPOSURE_ATOL)
+    return _figures(walked, len(values))
+
+
+def simulated_numbers(open_: np.ndarray, close: np.ndarray, target: np.ndarray,
+                      cost_rate: float, at_open: bool, initial_cash: float) -> tuple:
+    """What :func:`.stats._table` reads, and the trades, straight from the simulation.
+
+    Parameters
+    ----------
+    open_, close, target : np.ndarray
+        float64, as for :func:`.kernel.simulate`.
+    cost_rate : float
+        Fees and slippage per unit of traded notional (fraction).
+    at_open : bool
+        Fill on the next candle's open, else its close.
+    initial_cash : float
+        Starting equity, USD.
+
+    Returns
+    -------
+    figures : tuple
+        As :func:`stored_numbers` gives them for the simulated curves, bit for bit.
+    trades : tuple of np.ndarray
+        The trades' stretches (:func:`_trades`).
+    hold_fee : float
+        What buy-and-hold's one buy cost, USD.
+    """
+    bounds, accounts, paid, hold_fee = _stretches(open_, close, target, cost_rate, at_open,
+                                                  initial_cash)
+    walked = _walk(close, close, bounds, accounts, paid, None, None, _EXPOSURE_ATOL)
+    return _figures(walked, len(close)), _trades(bounds, target, paid), hold_fee

@@ -23,7 +23,7 @@ from backtests.engine.metrics import (
     _check_rate,
     periods_per_year,
 )
-from backtests.engine.passes import curve_numbers
+from backtests.engine.passes import stored_numbers
 from signals.errors import ConfigError, DataContractError
 from signals.times import timeframe_to_timedelta
 
@@ -71,7 +71,7 @@ def _check_trades(trades: pd.DataFrame) -> np.ndarray:
 def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,
             numbers: np.ndarray, when: np.ndarray, *, exposed_share: float, turnover: float,
             trade_returns: np.ndarray, fees_paid: float) -> list:
-    """A column of the table from a curve's `numbers`, `when` (:func:`.passes.curve_numbers`)."""
+    """A column of the table from a curve's `numbers`, `when` (:func:`.passes.stored_numbers`)."""
     mean, squares, downside_squares, largest_return, high, depth = numbers
     peak, trough, recovery = (int(i) for i in when)
     bars = len(index) - 1
@@ -125,7 +125,7 @@ def _column(index: pd.DatetimeIndex, ppy: float, first: float, last: float,
 
 def _table(index: pd.DatetimeIndex, timeframe: str, passes: tuple, *,
            trade_returns: np.ndarray, benchmark_fees: float) -> pd.DataFrame:
-    """The table from what :func:`.passes.curve_numbers` found (`passes`)."""
+    """The table from what :func:`.passes.stored_numbers` found (`passes`)."""
     ppy = periods_per_year(timeframe)
     numbers, when, ends, exposed, traded, paid = passes[:6]
     bars = len(index) - 1
@@ -250,9 +250,7 @@ def stats_table(
                 f"{first:g}. Begin the curve with the starting cash, before the first trade")
     bench_fees = _check_rate(benchmark_fees, "benchmark_fees")
     _check_spacing(index, timeframe)
-    none, no_trades = np.empty(0), np.empty(0, np.int64)  # stored curves: no simulation
-    passes = curve_numbers((values, benchmark_values, exposure_values,
-                            fee_values.to_numpy(dtype="float64")), (none, none, none, 0.0, True),
-                           cash, (no_trades, no_trades, none, none))
+    passes = stored_numbers(values, benchmark_values, exposure_values,
+                            fee_values.to_numpy(dtype="float64"))
     return _table(index, timeframe, passes, trade_returns=trade_returns,
                   benchmark_fees=bench_fees)

@@ -1,8 +1,8 @@
 """``backtests.run``'s stats and trades straight from the simulation, storing no curve.
 
-:func:`.passes.curve_numbers` runs the simulation in its passes and sums as it goes:
+:func:`.passes.simulated_numbers` runs the simulation in its passes and sums as it goes:
 every figure equals what :func:`~.stats.stats_table` gives on the stored curves, bit for
-bit, since both read the same values in the same passes. The curves are made when a
+bit, since both read the same values in the same loops. The curves are made when a
 result's ``equity`` is first read.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from backtests.engine.kernel import _cost_rate, simulate_with_benchmark
 from backtests.engine.metrics import _check_equity, _check_exposure
-from backtests.engine.passes import curve_numbers
+from backtests.engine.passes import simulated_numbers
 from backtests.engine.result import trades_frame
 from backtests.engine.stats import (
     _check_cash,
@@ -60,12 +60,9 @@ def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str
     _check_spacing(index, timeframe)
     open_ = prices["open"].to_numpy(dtype="float64")
     close = prices["close"].to_numpy(dtype="float64")
-    room = len(prices) // 2 + 1  # every possible trade; the pages not used are never touched
-    stretches = (np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room),
-                 np.empty(room))
-    passes = curve_numbers((None,) * 4, (open_, close, target, rate, execution == "open"),
-                           cash, stretches)
-    count, hold_fee, usable = passes[6:]
+    figures, stretches, hold_fee = simulated_numbers(open_, close, target, rate,
+                                                     execution == "open", cash)
+    usable = figures[-1]
     if not usable:  # the curves, for the checks' own message: one of them raises
         curves, held, _, _ = simulate_with_benchmark(open_, close, target, fee_bps=fee_bps,
                                                      slippage_bps=slippage_bps,
@@ -73,8 +70,7 @@ def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str
         _check_equity(pd.Series(curves[0], index=index))
         _check_equity(pd.Series(curves[1], index=index), "benchmark_equity")
         _check_exposure(pd.Series(held, index=index))
-    trades = trades_frame(prices, target, *(part[:count] for part in stretches),
-                          execution=execution)
-    stats = _table(index, timeframe, passes, trade_returns=_check_trades(trades),
+    trades = trades_frame(prices, target, *stretches, execution=execution)
+    stats = _table(index, timeframe, figures, trade_returns=_check_trades(trades),
                    benchmark_fees=hold_fee)
     return stats, trades

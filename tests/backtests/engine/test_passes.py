@@ -4,7 +4,8 @@
 each is checked here against the straightforward numpy/pandas computation it replaces
 (the public metric functions, two calls of ``simulate``): equal where nothing is summed
 (values, highs, falls and their times, counts, trades), and to 1e-10 relative where the
-passes sum in time order and numpy pairwise (volatility, Sharpe, Sortino, turnover, fees).
+passes sum several candles at once and numpy pairwise (volatility, Sharpe, Sortino,
+turnover, fees).
 """
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 import backtests
 from backtests.engine import metrics
 from backtests.engine.kernel import simulate, simulate_with_benchmark
+from backtests.engine.passes import BLOCK, stored_numbers
 from backtests.engine.stats import stats_table
 from signals import DataContractError
 from signals.score.align import align_to_bars
@@ -68,8 +70,9 @@ def curve_figures(stats: pd.Series, equity: pd.Series, ppy: float) -> None:
     assert stats["Equity Final [$]"] == equity.iloc[-1]
 
 
-# from the fewest candles a table takes to sizes where rounding adds up
-@pytest.mark.parametrize("n", [2, 3, 9, 130, 1_000, 20_011, 1_000_003])
+# from the fewest candles a table takes, through the passes' first block just full and
+# just passed, to sizes where rounding adds up
+@pytest.mark.parametrize("n", [2, 3, 9, 130, BLOCK + 1, BLOCK + 2, 20_011, 1_000_003])
 @pytest.mark.parametrize(("rule", "execution", "fee"), [("threshold:60", "open", 10.0),
                                                         ("threshold:70:40:-0.5", "close", 10.0),
                                                         ("linear:30:80", "open", 0.0)])
@@ -167,3 +170,17 @@ def test_a_steady_curve_has_no_volatility_at_all():
                         trades=pd.DataFrame(columns=["entry_time", "exit_time", "return"]))
     assert stats.loc["Volatility (Ann.) [%]", "strategy"] < 1e-8
     assert np.isnan(stats.loc["Sharpe Ratio", "strategy"])
+
+
+@pytest.mark.parametrize("where", [1, 2, 3, 4, 5, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 3])
+def test_the_largest_return_is_found_wherever_it_falls(where):
+    """The largest |return| (the Sharpe ratio's flatness scale) from four running maxima."""
+    rng = np.random.default_rng(where)
+    returns = rng.normal(0, 0.001, 2 * BLOCK + 7)
+    returns[where - 1] = -0.25  # the return into candle `where`
+    equity = np.concatenate([[10_000.0], 10_000.0 * np.cumprod(1 + returns)])
+    flat = np.zeros(len(equity))
+    numbers = stored_numbers(equity, equity[::-1].copy(), flat, flat)[0]
+    assert numbers[0, 3] == np.max(np.abs(equity[1:] / equity[:-1] - 1.0))
+    backwards = equity[::-1]
+    assert numbers[1, 3] == np.max(np.abs(backwards[1:] / backwards[:-1] - 1.0))
