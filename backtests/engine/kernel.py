@@ -22,7 +22,8 @@ from numba import njit
 
 from signals.errors import ConfigError, DataContractError
 
-__all__ = ["EXECUTIONS", "check_candles", "simulate", "simulate_with_benchmark", "trade"]
+__all__ = ["EXECUTIONS", "candle_gaps", "check_candles", "simulate", "simulate_with_benchmark",
+           "trade"]
 
 EXECUTIONS = ("open", "close")
 
@@ -245,10 +246,11 @@ def simulate_with_benchmark(
 @njit(cache=True)
 def _spacing_range(stamps):  # pragma: no cover
     """Smallest and largest gap between consecutive times (int64 counts of one unit)."""
-    low = stamps[1] - stamps[0]
-    high = low
-    for t in range(2, stamps.shape[0]):
-        gap = stamps[t] - stamps[t - 1]
+    low = high = stamps[1] - stamps[0]
+    # views, so that numba's indices need no wrap-around and the loop runs several at once
+    earlier, later = stamps[:-1], stamps[1:]
+    for t in range(earlier.shape[0]):
+        gap = later[t] - earlier[t]
         low = min(low, gap)
         high = max(high, gap)
     return low, high
@@ -269,6 +271,19 @@ def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     pd.DataFrame
         The same candles. Gaps in time are allowed: a position simply carries across them.
     """
+    candle_gaps(prices, name)
+    return prices
+
+
+def candle_gaps(prices: pd.DataFrame, name: str = "prices") -> tuple[int, int]:
+    """:func:`check_candles`, giving the smallest and largest gap it found on the way.
+
+    Returns
+    -------
+    tuple of int
+        The smallest and largest gap between consecutive candles, in ticks of the index's
+        unit (``prices.index.unit``).
+    """
     if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
         raise DataContractError(f"{name} must be candles indexed by open time, as "
                                 "backtests.load_prices returns")
@@ -281,7 +296,7 @@ def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
     if len(prices) < 2:
         raise DataContractError(f"{name} has {len(prices)} candle(s); a backtest needs at least 2")
     # one pass finds both: sorted if no gap is negative, and then unique if none is zero
-    low, _ = _spacing_range(prices.index.asi8)
+    low, high = _spacing_range(prices.index.asi8)
     if low < 0:
         raise DataContractError(f"{name} candles are not in time order. Use prices.sort_index()")
     if low == 0:
@@ -296,4 +311,4 @@ def check_candles(prices: pd.DataFrame, name: str = "prices") -> pd.DataFrame:
             raise DataContractError(f"{name} has a {column} price of {float(values[bad][0])} at "
                                     f"{when}; prices must be positive numbers. Drop or repair "
                                     "that candle")
-    return prices
+    return int(low), int(high)

@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from backtests.engine.kernel import check_candles, simulate_with_benchmark
+from backtests.engine.kernel import candle_gaps, simulate_with_benchmark
 from backtests.engine.result import BacktestResult, MultiBacktestResult
 from backtests.engine.rules import Custom, parse_rule
 from signals.defaults import DEFAULTS
@@ -93,9 +93,11 @@ def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, 
     from backtests.engine.summary import backtest_numbers
     from signals.score.align import align_to_bars, column_at_bars
 
+    prices = _window(prices, start, end)
+    gaps = candle_gaps(prices, symbol)
     # a snapshot (copy-on-write: nothing is copied unless the caller changes the candles),
     # since the result makes its curves from it later
-    prices = check_candles(_window(prices, start, end), symbol).copy(deep=False)
+    prices = prices.copy(deep=False)
     timeframe = timeframe or prices.attrs.get("timeframe") or infer_timeframe(prices.index)
     make_aligned = partial(align_to_bars, scores, prices, timeframe, max_age=max_age)
     if isinstance(rule, Custom):  # the user's function may read every aligned column
@@ -113,7 +115,7 @@ def _run_one(prices, scores, rule, *, symbol, timeframe, fee_bps, slippage_bps, 
                           "backtest leverage")
     costs = {"fee_bps": fee_bps, "slippage_bps": slippage_bps, "execution": execution,
              "initial_cash": initial_cash}
-    stats, trades = backtest_numbers(prices, target, timeframe=timeframe, **costs)
+    stats, trades = backtest_numbers(prices, target, timeframe=timeframe, gaps=gaps, **costs)
     index = prices.index
     settings = {"rule": str(rule), "timeframe": timeframe, **costs, "allow_short": allow_short,
                 "start": index[0], "end": index[-1]}

@@ -147,8 +147,12 @@ def _check_cash(initial_cash: float) -> float:
     return cash
 
 
-def _check_spacing(index: pd.DatetimeIndex, timeframe: str) -> None:
-    """Bars spaced like `timeframe` (median gap within 10%), or a clear error."""
+def _check_spacing(index: pd.DatetimeIndex, timeframe: str,
+                   gaps: tuple[int, int] | None = None) -> None:
+    """Bars spaced like `timeframe` (median gap within 10%), or a clear error.
+
+    `gaps` are the smallest and largest gap when already known (:func:`.kernel.candle_gaps`).
+    """
     bar = timeframe_to_timedelta(timeframe)
 
     def off(gap) -> bool:  # 10% slack: calendar-month candles ("1M") are 28 to 31 days
@@ -156,9 +160,11 @@ def _check_spacing(index: pd.DatetimeIndex, timeframe: str) -> None:
 
     # the median gap lies between the smallest and the largest: when both are close to
     # the timeframe, so is the median, and it need not be computed
-    gaps = _spacing_range(index.asi8) if len(index) >= 3 else None
+    if len(index) < 3:
+        return
+    gaps = _spacing_range(index.asi8) if gaps is None else gaps
     per = pd.Timedelta(1, unit=index.unit)
-    spacing = None if gaps is None or not any(off(int(g) * per) for g in gaps) else \
+    spacing = None if not any(off(int(g) * per) for g in gaps) else \
         pd.Series(index).diff().median()
     if spacing is not None and off(spacing):
         raise DataContractError(f"equity bars are {spacing} apart (median) but timeframe is "

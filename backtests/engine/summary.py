@@ -26,8 +26,8 @@ __all__ = ["backtest_numbers"]
 
 
 def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str,
-                     fee_bps: float, slippage_bps: float,
-                     execution: str, initial_cash: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     fee_bps: float, slippage_bps: float, execution: str, initial_cash: float,
+                     gaps: tuple[int, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The stats table and the trades of a backtest, without storing its curves.
 
     Parameters
@@ -38,6 +38,8 @@ def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str
         Exposure decided at each close, float64.
     timeframe, fee_bps, slippage_bps, execution, initial_cash
         As for ``backtests.run``.
+    gaps : tuple of int, optional
+        The candles' smallest and largest gap, when :func:`~.kernel.candle_gaps` found them.
 
     Returns
     -------
@@ -57,7 +59,7 @@ def backtest_numbers(prices: pd.DataFrame, target: np.ndarray, *, timeframe: str
     rate = _cost_rate(execution, fee_bps, slippage_bps)
     cash = _check_cash(initial_cash)
     index = prices.index
-    _check_spacing(index, timeframe)
+    _check_spacing(index, timeframe, gaps)
     open_ = prices["open"].to_numpy(dtype="float64")
     close = prices["close"].to_numpy(dtype="float64")
     figures, stretches, hold_fee = simulated_numbers(open_, close, target, rate,

@@ -4,7 +4,7 @@ import pytest
 
 import backtests
 import signals
-from backtests.engine.kernel import simulate
+from backtests.engine.kernel import candle_gaps, simulate
 from backtests.engine.rules import Custom, Linear, Threshold, parse_rule
 from signals import ConfigError, DataContractError
 from signals.defaults import DEFAULTS
@@ -127,6 +127,15 @@ def test_gaps_are_carried_across_and_bad_candles_are_errors():
         backtests.run(broken, scores_at_closes(prices, [10] * 50))
     with pytest.raises(DataContractError, match="not in time order"):
         backtests.run(prices.iloc[::-1], scores_at_closes(prices, [10] * 50))
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 1_001])
+def test_the_candles_smallest_and_largest_gaps_are_found(n):
+    rng = np.random.default_rng(n)
+    prices = candles(n, freq="1h")
+    kept = prices[rng.random(n) < 0.7] if n > 3 else prices
+    gaps = np.diff(kept.index.asi8)
+    assert candle_gaps(kept) == (gaps.min(), gaps.max())
 
 
 def test_hysteresis_exits_above_and_reenters_only_below_the_lower_level():
