@@ -38,6 +38,8 @@ STATS_KEYS: tuple[str, ...] = (
 )
 """Row labels of :func:`stats_table`, in order (units in brackets, percent as e.g. -23.4)."""
 
+_ROWS, _COLUMNS = pd.Index(STATS_KEYS), pd.Index(["strategy", "buy_and_hold"])
+
 _TRADE_COLUMNS = ("entry_time", "exit_time", "return")
 
 
@@ -136,8 +138,10 @@ def _table(index: pd.DatetimeIndex, timeframe: str, passes: tuple, *,
     buy_and_hold = _column(index, ppy, ends[1, 0], ends[1, 1], numbers[1], when[1],
                            exposed_share=1.0, turnover=1.0 * ppy / bars,
                            trade_returns=np.array([benchmark_total]), fees_paid=benchmark_fees)
-    return pd.DataFrame({"strategy": strategy, "buy_and_hold": buy_and_hold},
-                        index=pd.Index(STATS_KEYS), dtype=object)
+    table = np.empty((len(STATS_KEYS), 2), dtype=object)
+    table[:, 0], table[:, 1] = strategy, buy_and_hold
+    # copies of the labels (sharing their data), so that renaming one table's leaves the rest
+    return pd.DataFrame(table, index=_ROWS.copy(), columns=_COLUMNS.copy(), copy=False)
 
 
 def _check_cash(initial_cash: float) -> float:

@@ -386,6 +386,16 @@ def test_stats_table_shape_and_types():
     assert hold["Fees Paid [$]"] == 0.25
 
 
+def test_stats_tables_do_not_share_their_labels():
+    equity = noisy_curve()
+    flat = pd.Series(0.0, index=equity.index)
+    trades = pd.DataFrame(columns=["entry_time", "exit_time", "return"])
+    first, second = (stats_table(equity, equity, exposure=flat, trades=trades, fees=flat,
+                                 timeframe="1d", initial_cash=100.0) for _ in range(2))
+    first.index.name, first.columns.name = "figure", "curve"
+    assert second.index.name is None and second.columns.name is None
+
+
 def test_stats_table_for_a_curve_that_never_falls():
     equity = curve(100.0 * 1.001 ** np.arange(30))
     column = stats_table(equity, equity, **table_inputs(equity))["strategy"]
