@@ -47,7 +47,7 @@ def main() -> None:
         "check the candles": lambda: check_candles(prices),
         "align the score (column_at_bars)": lambda: column_at_bars(scores, prices, "1h"),
         "rule": lambda: rule.exposure_of(score),
-        "simulation, stats and trades (two compiled passes)": lambda: backtest_numbers(
+        "simulation, stats and trades (compiled passes)": lambda: backtest_numbers(
             prices, target, timeframe="1h", fee_bps=15, slippage_bps=0, execution="open",
             initial_cash=10_000.0),
         "later, if read: the curves (result.equity)": lambda: simulate_with_benchmark(
