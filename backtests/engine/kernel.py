@@ -108,6 +108,16 @@ def simulate(
                      execution == "open", float(initial_cash))
 
 
+@njit(cache=True, inline="always")
+def _account(accounts, row, cash, units, hold_cash, hold_units):  # pragma: no cover
+    """Row `row` of :func:`_stretches`' accounts.
+
+    Set element by element: numba takes seconds to compile a row set from a tuple.
+    """
+    accounts[row, 0], accounts[row, 1] = cash, units
+    accounts[row, 2], accounts[row, 3] = hold_cash, hold_units
+
+
 @njit(cache=True)
 def _stretches(open_, close, target, cost_rate, at_open, initial_cash):  # pragma: no cover
     """Where the strategy's and buy-and-hold's accounts change over the candles, and to what.
@@ -135,7 +145,7 @@ def _stretches(open_, close, target, cost_rate, at_open, initial_cash):  # pragm
     cash = hold_cash = initial_cash
     units = hold_units = current = hold_fee = 0.0
     bounds[0], paid[0] = 0, 0.0
-    accounts[0] = (cash, units, hold_cash, hold_units)
+    _account(accounts, 0, cash, units, hold_cash, hold_units)
     count = 1
     for t in range(1, n):
         wanted = target[t - 1]
@@ -150,7 +160,7 @@ def _stretches(open_, close, target, cost_rate, at_open, initial_cash):  # pragm
             hold_cash, hold_units, hold_fee = trade(hold_cash, hold_units, price, 1.0,
                                                     cost_rate)
         bounds[count], paid[count] = t, fee
-        accounts[count] = (cash, units, hold_cash, hold_units)
+        _account(accounts, count, cash, units, hold_cash, hold_units)
         count += 1
     bounds[count] = n
     return bounds[:count + 1], accounts[:count], paid[:count], hold_fee
@@ -170,7 +180,8 @@ def _values(lo, hi, close, bounds, accounts, paid, stretch, equity, bench, held,
         while bounds[stretch + 1] <= t:
             stretch += 1
         stop = min(hi, bounds[stretch + 1])
-        cash, units, hold_cash, hold_units = accounts[stretch]
+        cash, units = accounts[stretch, 0], accounts[stretch, 1]
+        hold_cash, hold_units = accounts[stretch, 2], accounts[stretch, 3]
         at = t - lo
         # views from the first candle on, so that numba's indices need no wrap-around
         window, worth, hold, share, fee = (close[t:stop], equity[at:], bench[at:],

@@ -86,7 +86,7 @@ def _return_sums(values, returns, shift, total, squares, downside):  # pragma: n
     return total, squares, downside
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _largest(returns, largest):  # pragma: no cover
     """The largest of `largest` and the |returns|, in four running maxima at once."""
     a = b = c = d = largest
@@ -136,7 +136,7 @@ def _curve_falls(values, first, state, when):  # pragma: no cover
     return state, when
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _fill(lo, hi, price, bench_price, bounds, accounts, paid, exposure, fees, stretch,
           values, bench, held, spent):  # pragma: no cover
     """Candles `lo` to `hi - 1` into the buffers' entries 1, 2, ...; the stretch after.
@@ -167,21 +167,17 @@ def _walk(price, bench_price, bounds, accounts, paid, exposure, fees,
 
     Returns
     -------
-    sums : np.ndarray
-        8 sums: per curve (strategy, buy-and-hold) the returns, the squares of their
-        distances from the first return, the squared negative returns; then the |changes
-        of exposure| (from 0 before the first candle) and the fees.
-    figures : np.ndarray
+    sums : tuple of float
+        Per curve (strategy, buy-and-hold) the returns, the squares of their distances
+        from the first return, the squared negative returns; then the |changes of
+        exposure| (from 0 before the first candle) and the fees.
+    figures, bench_figures : tuple of float
         Per curve: the first return (the shift), the largest |return|, the first and the
         last value.
-    falls : np.ndarray
-        Per curve: high, deepest fall (<= 0).
-    times : np.ndarray
-        int, per curve: the fall's peak, trough and recovery (-1 none).
+    states, whens : tuple
+        Per curve, :func:`_track`'s state and times.
     exposed : int
         Candles with ``|exposure| > atol``.
-    usable : bool
-        Whether every value was a finite positive number and every exposure finite.
     """
     n = bounds[-1]
     values, bench, held, spent = (np.empty(BLOCK + 1), np.empty(BLOCK + 1),
@@ -215,18 +211,9 @@ def _walk(price, bench_price, bounds, accounts, paid, exposure, fees,
                                                       traded, exposed, spent_total)
         state, when = _curve_falls(values[1:m + 1], lo, state, when)
         bench_state, bench_when = _curve_falls(bench[1:m + 1], lo, bench_state, bench_when)
-    sums = np.array([a, b, c, d, e, f, traded, spent_total])
-    figures = np.array([[shift, largest, first, values[m]],
-                        [bench_shift, bench_largest, bench_first, bench[m]]])
-    falls = np.array([state[:2], bench_state[:2]])
-    times = np.empty((2, 3), np.int64)
-    for row, w in enumerate((when, bench_when)):
-        times[row, 0], times[row, 1], times[row, 2] = w[1], w[2], w[3] if not w[4] else -1
-    # a value at or below 0 is a fall of 100% or more; NaN or infinite values and
-    # exposures make the sums so
-    usable = (first > 0.0 and bench_first > 0.0 and falls[0, 1] > -1.0
-              and falls[1, 1] > -1.0 and np.isfinite(sums).all())
-    return sums, figures, falls, times, exposed, usable
+    return ((a, b, c, d, e, f, traded, spent_total), (shift, largest, first, values[m]),
+            (bench_shift, bench_largest, bench_first, bench[m]), (state, bench_state),
+            (when, bench_when), exposed)
 
 
 @njit(cache=True)
@@ -268,16 +255,26 @@ def _trades(bounds, target, paid):  # pragma: no cover
 
 def _figures(walked: tuple, n: int) -> tuple:
     """:func:`_walk`'s findings over `n` candles, as :func:`.stats._table` reads them."""
-    sums, figures, falls, times, exposed, usable = walked
+    sums, *figures, states, whens, exposed = walked
     bars = n - 1
     numbers = np.empty((2, 6))
-    for row in range(2):
+    ends = np.empty((2, 2))
+    when = np.empty((2, 3), np.int64)
+    for row, (shift, largest, first, last) in enumerate(figures):
         total, squares, downside = sums[3 * row:3 * row + 3]
         mean = total / bars
-        off = mean - figures[row, 0]  # the mean's distance from the shift
-        numbers[row] = (mean, max(squares - bars * off * off, 0.0), downside,
-                        figures[row, 1], falls[row, 0], falls[row, 1])
-    return numbers, times, figures[:, 2:4], exposed, sums[6], sums[7], usable
+        off = mean - shift  # the mean's distance from the shift
+        high, depth = states[row][:2]
+        numbers[row] = (mean, max(squares - bars * off * off, 0.0), downside, largest, high,
+                        depth)
+        ends[row] = first, last
+        peak, trough, recovery, searching = whens[row][1:]
+        when[row] = peak, trough, -1 if searching else recovery
+    # a value at or below 0 is a fall of 100% or more; NaN or infinite values and
+    # exposures make the sums so
+    usable = bool((ends[:, 0] > 0.0).all() and (numbers[:, 5] > -1.0).all()
+                  and np.isfinite(sums).all())
+    return numbers, when, ends, exposed, sums[6], sums[7], usable
 
 
 def stored_numbers(values: np.ndarray, bench_values: np.ndarray, exposure: np.ndarray,
