@@ -12,6 +12,10 @@ equals the target *after* that cost (entering from flat with cost ``c`` leaves
 
 The core is one compiled loop (numba, cached on disk), so a backtest of 70,000 hourly
 candles takes well under a millisecond; a sweep calls it once per combination.
+:func:`simulate_with_benchmark` and ``backtests.run``'s passes (:mod:`.passes`) get the
+same values another way: the accounts change only where the strategy trades
+(:func:`_stretches`), and between trades a value is ``cash + units * close``
+(:func:`_values`).
 """
 
 from __future__ import annotations
