@@ -188,8 +188,8 @@ def _values(lo, hi, close, bounds, accounts, paid, stretch, equity, bench, held,
         hold_cash, hold_units = accounts[stretch, 2], accounts[stretch, 3]
         at = t - lo
         # views from the first candle on, so that numba's indices need no wrap-around
-        window, worth, hold, share, fee = (close[t:stop], equity[at:], bench[at:],
-                                           held[at:], fees[at:])
+        window, worth, hold = close[t:stop], equity[at:], bench[at:]
+        share, fee = held[at:], fees[at:]
         for j in range(stop - t):
             part = units * window[j]
             value = cash + part

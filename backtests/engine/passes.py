@@ -183,30 +183,31 @@ def _walk(price, bench_price, bounds, accounts, paid, exposure, fees,
     values, bench, held, spent = (np.empty(BLOCK + 1), np.empty(BLOCK + 1),
                                   np.empty(BLOCK + 1), np.empty(BLOCK + 1))
     returns = np.empty(BLOCK)
-    # the first candle: no return; its exposure changed from none
-    held[0] = 0.0
-    stretch = _fill(0, 1, price, bench_price, bounds, accounts, paid, exposure, fees, 0,
-                    values, bench, held, spent)
-    traded, exposed, spent_total = _exposure_sums(held[:2], spent[1:2], atol, 0.0, 0, 0.0)
-    first, bench_first = values[1], bench[1]
-    state = (first, 0.0, 0.0, first * (1.0 + GUARD))  # the first high
-    bench_state = (bench_first, 0.0, 0.0, bench_first * (1.0 + GUARD))
-    when = bench_when = (0, -1, -1, -1, 0)
-    shift = bench_shift = largest = bench_largest = 0.0
-    a = b = c = d = e = f = 0.0
-    m = 1  # the last candle's entry in the buffers
-    for lo in range(1, n, BLOCK):
+    held[0] = 0.0  # no exposure before the first candle
+    # numba compiles a function again for each literal type it is called with: the
+    # running figures start as plain int64 and float64
+    zero, none = np.int64(0), np.int64(-1)
+    stretch = exposed = zero
+    first = bench_first = shift = bench_shift = largest = bench_largest = 0.0
+    a = b = c = d = e = f = traded = spent_total = 0.0
+    state = bench_state = (-np.inf, 0.0, 0.0, -np.inf)  # the first value is the first high
+    when = bench_when = (zero, none, none, none, zero)
+    m = 0  # the last candle's entry in the buffers
+    for lo in range(0, n, BLOCK):
         values[0], bench[0], held[0] = values[m], bench[m], held[m]  # the candle before
         hi = min(lo + BLOCK, n)
         m = hi - lo
         stretch = _fill(lo, hi, price, bench_price, bounds, accounts, paid, exposure, fees,
                         stretch, values, bench, held, spent)
-        if lo == 1:  # the first return: the shift the squares are summed about
-            shift, bench_shift = values[1] / values[0] - 1.0, bench[1] / bench[0] - 1.0
-        a, b, c = _return_sums(values[:m + 1], returns[:m], shift, a, b, c)
-        largest = _largest(returns[:m], largest)
-        d, e, f = _return_sums(bench[:m + 1], returns[:m], bench_shift, d, e, f)
-        bench_largest = _largest(returns[:m], bench_largest)
+        skip = 0
+        if lo == 0:  # the first candle has no return; the second's is the shift
+            first, bench_first, skip = values[1], bench[1], 1
+            if m > 1:
+                shift, bench_shift = values[2] / values[1] - 1.0, bench[2] / bench[1] - 1.0
+        a, b, c = _return_sums(values[skip:m + 1], returns[:m - skip], shift, a, b, c)
+        largest = _largest(returns[:m - skip], largest)
+        d, e, f = _return_sums(bench[skip:m + 1], returns[:m - skip], bench_shift, d, e, f)
+        bench_largest = _largest(returns[:m - skip], bench_largest)
         traded, exposed, spent_total = _exposure_sums(held[:m + 1], spent[1:m + 1], atol,
                                                       traded, exposed, spent_total)
         state, when = _curve_falls(values[1:m + 1], lo, state, when)
