@@ -43,6 +43,7 @@ def main() -> None:
 
     import backtests
     from backtests.engine.kernel import _stretches, check_candles, simulate_with_benchmark
+    from backtests.engine.metrics import _EXPOSURE_ATOL
     from backtests.engine.passes import _walk
     from backtests.engine.rules import parse_rule
     from backtests.engine.run import check_scores
@@ -55,7 +56,7 @@ def main() -> None:
     score = column_at_bars(scores, prices, "1h")
     target = rule.exposure_of(score)
     o, c = prices["open"].to_numpy(), prices["close"].to_numpy()
-    stretches = _stretches(o, c, target, 15 / 10_000, True, 10_000.0)
+    stretches = _stretches(o, c, target, COST, True, CASH)
     inputs = (prices.index.asi8, o, c, scores.index.asi8, scores.to_numpy())
 
     def whole(read_frames: bool = False):
@@ -75,9 +76,9 @@ def main() -> None:
             prices, target, timeframe="1h", fee_bps=15, slippage_bps=0, execution="open",
             initial_cash=10_000.0),
         "  of which: the accounts' stretches (kernel._stretches)": lambda: _stretches(
-            o, c, target, 15 / 10_000, True, 10_000.0),
+            o, c, target, COST, True, CASH),
         "  of which: the figures, block by block (passes._walk)": lambda: _walk(
-            c, c, *stretches[:3], None, None, 1e-9),
+            c, c, *stretches[:3], None, None, _EXPOSURE_ATOL),
         "later, if read: the curves (result.equity)": lambda: simulate_with_benchmark(
             o, c, target, fee_bps=15, slippage_bps=0),
         "later, if read: the aligned frame (result.aligned)": lambda: align_to_bars(
